@@ -1,0 +1,55 @@
+"""The ``dxcase`` command: one subcommand group per thing users do."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from dxcase import __version__
+from dxcase.data.cli import data
+from dxcase.errors import DxcaseError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dxcase")
+def cli() -> None:
+    """dxcase: DX case studies on anonymized corporate data, in Jupyter.
+
+    \b
+    Groups:
+      data    generate, validate, describe and anonymize case datasets
+      demo    run the main job on the bundled defaults
+    """
+
+
+cli.add_command(data)
+
+
+@cli.command()
+@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(),
+              help="Folder for the demo's datasets and HTML summary (replaced if it exists).")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
+              help="Language of the summary (default: $DXCASE_LANG or ja).")
+def demo(out_dir: str, lang: str | None) -> None:
+    """Generate both bundled datasets, validate them and write an HTML summary."""
+    from dxcase.demo import run_demo
+
+    run_demo(out_dir, lang)
+
+
+def main() -> None:
+    """Entry point: user errors print a clear message and exit non-zero, without a traceback."""
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except DxcaseError as exc:
+        click.echo(f"dxcase: error: {exc}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,1 @@
+"""Datasets: generate reproducible variants, validate, describe, and anonymize authors' data."""

@@ -1,0 +1,1 @@
+"""Simulators behind the bundled datasets; each module exposes ``generate(ctx)``."""
