@@ -20,15 +20,15 @@ from dxcase.data.generators.base import GeneratedTables, GenerationContext
 ITEMS: list[tuple[str, str, str, str, float, int, float, float, float]] = [
     ("I01", "バニラアイス", "Vanilla ice cream", "ice_cream", 18, 138, 0.95, 0.30, 0.25),
     ("I02", "チョコモナカアイス", "Choco wafer ice cream", "ice_cream", 14, 158, 0.90, 0.30, 0.25),
-    ("I03", "かき氷バー", "Shaved-ice bar", "ice_cream", 10, 98, 1.40, 0.35, 0.35),
+    ("I03", "かき氷バー", "Shaved-ice bar", "ice_cream", 10, 98, 1.20, 0.35, 0.35),
     ("I04", "麦茶 2L", "Barley tea 2L", "beverage", 30, 168, 0.80, 0.20, 0.20),
     ("I05", "スポーツドリンク 500ml", "Sports drink 500ml", "beverage", 26, 128, 0.85, 0.25, 0.20),
     ("I06", "炭酸飲料 1.5L", "Soda 1.5L", "beverage", 20, 178, 0.55, 0.15, 0.10),
     ("I07", "ホット缶コーヒー", "Hot canned coffee", "beverage", 22, 118, -0.55, -0.20, -0.15),
-    ("I08", "おでん 大根", "Oden daikon", "oden", 16, 88, -1.05, -0.35, -0.30),
-    ("I09", "おでん 玉子", "Oden egg", "oden", 14, 88, -0.95, -0.35, -0.30),
-    ("I10", "おでん 練り物セット", "Oden fish-cake set", "oden", 9, 298, -1.10, -0.35, -0.30),
-    ("I11", "鍋つゆ", "Hot-pot soup base", "oden", 12, 298, -1.00, -0.30, -0.25),
+    ("I08", "おでん 大根", "Oden daikon", "oden", 16, 88, -0.85, -0.25, -0.25),
+    ("I09", "おでん 玉子", "Oden egg", "oden", 14, 88, -0.80, -0.25, -0.25),
+    ("I10", "おでん 練り物セット", "Oden fish-cake set", "oden", 9, 298, -0.90, -0.25, -0.25),
+    ("I11", "鍋つゆ", "Hot-pot soup base", "oden", 12, 298, -0.85, -0.25, -0.20),
     ("I12", "食パン 6枚切", "Sliced bread (6)", "bread", 40, 178, -0.10, 0.00, 0.00),
     ("I13", "メロンパン", "Melon bread", "bread", 22, 128, -0.05, 0.00, 0.00),
     ("I14", "サンドイッチ", "Sandwich", "bread", 24, 298, 0.20, 0.05, 0.05),
@@ -43,7 +43,7 @@ ITEMS: list[tuple[str, str, str, str, float, int, float, float, float]] = [
     ("I23", "バナナ", "Bananas", "produce", 38, 198, 0.05, 0.00, 0.00),
     ("I24", "キャベツ", "Cabbage", "produce", 26, 198, -0.25, -0.10, 0.00),
     ("I25", "トマト", "Tomatoes", "produce", 22, 298, 0.35, 0.10, 0.05),
-    ("I26", "そうめん", "Somen noodles", "noodles", 8, 298, 1.50, 0.45, 0.30),
+    ("I26", "そうめん", "Somen noodles", "noodles", 8, 298, 1.20, 0.45, 0.30),
     ("I27", "カップ麺", "Cup noodles", "noodles", 30, 198, -0.30, -0.10, -0.05),
     ("I28", "冷凍うどん", "Frozen udon", "noodles", 15, 258, -0.45, -0.15, -0.10),
     ("I29", "季節のスイーツ", "Seasonal dessert", "sweets", 12, 248, 0.25, 0.05, 0.05),
@@ -121,8 +121,8 @@ def _stores(ctx: GenerationContext, lay: Layout) -> pd.DataFrame:
         "floor_area_m2": area.astype("int64"),
         "opened_year": rng.integers(1985, 2020, lay.n_stores),
         # hidden traits: manual forecast skill (noise sd) and optimism, forecasting pace
-        "_skill_sd": rng.uniform(0.04, 0.18, lay.n_stores),
-        "_optimism": rng.uniform(0.0, 0.05, lay.n_stores),
+        "_skill_sd": rng.uniform(0.03, 0.14, lay.n_stores),
+        "_optimism": rng.uniform(0.0, 0.04, lay.n_stores),
         "_minutes_per_item": rng.uniform(0.8, 2.2, lay.n_stores),
     })
 
@@ -142,8 +142,8 @@ def _weather(ctx: GenerationContext, lay: Layout, cal: pd.DataFrame):
     rng, n_reg = ctx.rng("weather"), len(REGIONS)
     doy = cal["date"].dt.dayofyear.to_numpy()
     seasonal = 16.2 - 10.5 * np.cos(2 * np.pi * (doy - 25) / 365.25)
-    common = _ar1(rng, lay.days, 0.75, 1.8)
-    own = np.stack([_ar1(rng, lay.days, 0.6, 0.9) for _ in range(n_reg)])
+    common = _ar1(rng, lay.days, 0.75, 1.3)
+    own = np.stack([_ar1(rng, lay.days, 0.6, 0.7) for _ in range(n_reg)])
     mean = seasonal[None, :] + np.array(REGION_TEMP_OFFSET)[:, None] + common[None, :] + own
     month = cal["date"].dt.month.to_numpy()
     p_rain = 0.28 + 0.22 * np.isin(month, [6, 7]) + 0.08 * np.isin(month, [9, 10])
@@ -205,9 +205,9 @@ def _temperature_effect(items: pd.DataFrame, temp: np.ndarray, warming: np.ndarr
     slope = items["temp_slope"].to_numpy()[:, None, None]
     asym = items["warm_asym"].to_numpy()[:, None, None]
     jump = items["change_slope"].to_numpy()[:, None, None]
-    level = (np.clip(temp, -5, 33)[None] - 18.0) / 10.0
+    level = np.tanh((temp[None] - 18.0) / 10.0)  # saturates: 35 °C sells little more than 30
     seasonal = slope * level * (1 + np.where(warming[None, None, :], asym, -asym))
-    return strength * (seasonal + jump * change[None] / 5.0)
+    return strength * (seasonal + jump * np.tanh(change[None] / 5.0))
 
 
 def _season_direction(cal: pd.DataFrame, temp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -308,9 +308,9 @@ def _manual_forecast(ctx, lay, cal, stores, items, qty, log_mu, forecast, promo)
     wd_true = np.array([WEEKDAY.get(c, WEEKDAY["default"]) for c in cats])  # (item, 7)
     wd_staff = wd_true**0.6 / (wd_true**0.6).mean(axis=1, keepdims=True)
     wd = cal["weekday"].to_numpy()
-    anchor = 0.5 * same_weekday + 0.5 * last_week * wd_staff[:, wd][None]
+    anchor = 0.35 * same_weekday + 0.65 * last_week * wd_staff[:, wd][None]
     # Staff discount promo days in the anchor only roughly, and expect a flat lift.
-    promo_lift = np.where(promo, 1.6, 1.0) / np.where(_lagged(promo, 7), 1.25, 1.0)
+    promo_lift = np.where(promo, 1.8, 1.0) / np.where(_lagged(promo, 7), 1.25, 1.0)
     special = (cal["holiday_name"].notna() | cal["event"].notna()).to_numpy()
     optimism = 1.0 + stores["_optimism"].to_numpy()[:, None, None] + 0.10 * special[None, None, :]
     region = stores["region"].map({r: i for i, r in enumerate(REGIONS)}).to_numpy()
@@ -350,7 +350,7 @@ def _plant_known_issues(p, lay: Layout, qty: np.ndarray, exists: np.ndarray) -> 
         return
     gap_day = lay.history_days - GAP_BEFORE
     exists[GAP_STORE - 1, :, gap_day:gap_day + 5] = False  # closed five days for a refit
-    qty[BULK_STORE - 1, BULK_ITEM, lay.history_days - BULK_BEFORE] += 240  # one bulk order
+    qty[BULK_STORE - 1, BULK_ITEM, lay.history_days - BULK_BEFORE] += 400  # one bulk order
 
 
 def _split(ctx, lay, cal, stores, items, weather, forecast, promo, price, qty, manual, minutes,
