@@ -1,0 +1,71 @@
+"""``dxcase demo``: the main job on the bundled defaults.
+
+Today: generate both datasets, validate them, measure each dataset's lesson, and write an HTML
+summary. Later issues extend it until it runs a whole cohort cycle.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from dxcase.atomic import write_text_atomic
+from dxcase.data.describe import describe_dir
+from dxcase.data.generate import generate_variant
+from dxcase.data.lessons import parts as parts_lesson
+from dxcase.data.lessons import retail as retail_lesson
+from dxcase.data.validate import validate_dir
+from dxcase.errors import DxcaseError
+from dxcase.i18n import current_lang, t
+from dxcase.report import esc, page, table_html
+
+LESSONS = {"retail_sales": retail_lesson.evaluate, "parts_orders": parts_lesson.evaluate}
+
+
+def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
+    """Run the demo into ``out_dir``; return the summary page. Raises if anything fails."""
+    lang = current_lang(lang)
+    out = Path(out_dir).resolve()
+    steps = len(LESSONS) * 4
+    step = 0
+    sections = []
+
+    def say(message: str) -> None:
+        nonlocal step
+        step += 1
+        click.echo(f"[{step}/{steps}] {message}")
+
+    started = time.perf_counter()
+    for name, evaluate in LESSONS.items():
+        say(t("demo_generate", lang, name=name))
+        made = generate_variant(name, out_dir=out / "data" / name,
+                                holdout_dir=out / "holdout" / name, overwrite=True)
+        say(t("demo_validate", lang, name=name))
+        report = validate_dir(made.out_dir, lang=lang)
+        if report.has_errors:
+            raise DxcaseError(f"demo: {name} failed validation:\n" + "\n".join(report.lines()))
+        say(t("demo_describe", lang, name=name))
+        described = describe_dir(made.out_dir, out / "describe" / name, lang=lang)
+        say(t("demo_lesson", lang, name=name))
+        lesson = evaluate(made.out_dir).as_dict()
+        sections.append(_section(name, made.out_dir, described, report, lesson, out, lang))
+    index = out / "index.html"
+    write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
+    click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))
+    return index
+
+
+def _section(name, data_dir, described, report, lesson, out, lang) -> str:
+    holds = lesson["holds"]
+    verdict = (f'<span class="ok">{t("demo_holds", lang)}</span>' if holds
+               else f'<span class="bad">{t("demo_fails", lang)}</span>')
+    rows = [(k, v) for k, v in lesson.items() if k != "holds"]
+    link = described.relative_to(out).as_posix()
+    return (f"<h2>{esc(name)}</h2>"
+            f"<p>{t('demo_data_at', lang)} <code>{esc(data_dir)}</code> · "
+            f'<a href="{esc(link)}">{t("demo_describe_link", lang)}</a></p>'
+            f"<p>{t('demo_validation', lang, errors=len(report.errors), warnings=len(report.warnings))}</p>"
+            f"<p>{t('demo_lesson_heading', lang)}: {verdict}</p>"
+            + table_html([t("describe_key", lang), t("describe_value", lang)], rows))
