@@ -16,7 +16,9 @@ def _check_target(target: Path, overwrite: bool) -> None:
     if target.exists() and not target.is_dir():
         raise DxcaseError(f"{target}: exists and is not a folder")
     if target.exists() and any(target.iterdir()) and not overwrite:
-        raise DxcaseError(f"{target}: folder exists and is not empty (use --overwrite to replace it)")
+        raise DxcaseError(
+            f"{target}: folder exists and is not empty (use --overwrite to replace it)"
+        )
 
 
 @contextlib.contextmanager

@@ -27,10 +27,20 @@ cli.add_command(data)
 
 
 @cli.command()
-@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(),
-              help="Folder for the demo's datasets and HTML summary (replaced if it exists).")
-@click.option("--lang", type=click.Choice(["ja", "en"]), default=None,
-              help="Language of the summary (default: $DXCASE_LANG or ja).")
+@click.option(
+    "--out",
+    "out_dir",
+    default="out/demo",
+    show_default=True,
+    type=click.Path(),
+    help="Folder for the demo's datasets and HTML summary (replaced if it exists).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default=None,
+    help="Language of the summary (default: $DXCASE_LANG or ja).",
+)
 def demo(out_dir: str, lang: str | None) -> None:
     """Generate both bundled datasets, validate them and write an HTML summary."""
     from dxcase.demo import run_demo

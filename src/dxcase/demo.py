@@ -40,8 +40,9 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     started = time.perf_counter()
     for name, evaluate in LESSONS.items():
         say(t("demo_generate", lang, name=name))
-        made = generate_variant(name, out_dir=out / "data" / name,
-                                holdout_dir=out / "holdout" / name, overwrite=True)
+        made = generate_variant(
+            name, out_dir=out / "data" / name, holdout_dir=out / "holdout" / name, overwrite=True
+        )
         say(t("demo_validate", lang, name=name))
         report = validate_dir(made.out_dir, lang=lang)
         if report.has_errors:
@@ -59,13 +60,18 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
 
 def _section(name, data_dir, described, report, lesson, out, lang) -> str:
     holds = lesson["holds"]
-    verdict = (f'<span class="ok">{t("demo_holds", lang)}</span>' if holds
-               else f'<span class="bad">{t("demo_fails", lang)}</span>')
+    verdict = (
+        f'<span class="ok">{t("demo_holds", lang)}</span>'
+        if holds
+        else f'<span class="bad">{t("demo_fails", lang)}</span>'
+    )
     rows = [(k, v) for k, v in lesson.items() if k != "holds"]
     link = described.relative_to(out).as_posix()
-    return (f"<h2>{esc(name)}</h2>"
-            f"<p>{t('demo_data_at', lang)} <code>{esc(data_dir)}</code> · "
-            f'<a href="{esc(link)}">{t("demo_describe_link", lang)}</a></p>'
-            f"<p>{t('demo_validation', lang, errors=len(report.errors), warnings=len(report.warnings))}</p>"
-            f"<p>{t('demo_lesson_heading', lang)}: {verdict}</p>"
-            + table_html([t("describe_key", lang), t("describe_value", lang)], rows))
+    return (
+        f"<h2>{esc(name)}</h2>"
+        f"<p>{t('demo_data_at', lang)} <code>{esc(data_dir)}</code> · "
+        f'<a href="{esc(link)}">{t("demo_describe_link", lang)}</a></p>'
+        f"<p>{t('demo_validation', lang, errors=len(report.errors), warnings=len(report.warnings))}</p>"
+        f"<p>{t('demo_lesson_heading', lang)}: {verdict}</p>"
+        + table_html([t("describe_key", lang), t("describe_value", lang)], rows)
+    )

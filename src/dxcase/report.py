@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib_fontja  # noqa: E402,F401  (registers a Japanese font for plot labels)
+import matplotlib.pyplot as plt
+import matplotlib_fontja  # noqa: F401  (registers a Japanese font for plot labels)
 
 STYLE = """
 body{font-family:system-ui,'Noto Sans JP','Hiragino Sans',sans-serif;margin:2rem auto;
@@ -35,14 +35,15 @@ def figure_html(fig: plt.Figure, caption: str) -> str:
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode()
-    return (f'<figure><img alt="{esc(caption)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{esc(caption)}</figcaption></figure>")
+    return (
+        f'<figure><img alt="{esc(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{esc(caption)}</figcaption></figure>"
+    )
 
 
 def table_html(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -55,6 +56,8 @@ def _cell(value: object) -> str:
 
 
 def page(title: str, body: str, lang: str) -> str:
-    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{esc(title)}</title><style>{STYLE}</style></head>"
-            f"<body><h1>{esc(title)}</h1>{body}</body></html>")
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head>"
+        f"<body><h1>{esc(title)}</h1>{body}</body></html>"
+    )

@@ -10,12 +10,23 @@ import pandas as pd
 
 # English names for the public holidays jpholiday knows (its names are Japanese).
 HOLIDAY_EN = {
-    "元日": "New Year's Day", "成人の日": "Coming of Age Day", "建国記念の日": "National Foundation Day",
-    "天皇誕生日": "Emperor's Birthday", "春分の日": "Vernal Equinox Day", "昭和の日": "Showa Day",
-    "憲法記念日": "Constitution Day", "みどりの日": "Greenery Day", "こどもの日": "Children's Day",
-    "海の日": "Marine Day", "山の日": "Mountain Day", "敬老の日": "Respect for the Aged Day",
-    "秋分の日": "Autumnal Equinox Day", "スポーツの日": "Sports Day", "文化の日": "Culture Day",
-    "勤労感謝の日": "Labor Thanksgiving Day", "国民の休日": "Citizens' Holiday",
+    "元日": "New Year's Day",
+    "成人の日": "Coming of Age Day",
+    "建国記念の日": "National Foundation Day",
+    "天皇誕生日": "Emperor's Birthday",
+    "春分の日": "Vernal Equinox Day",
+    "昭和の日": "Showa Day",
+    "憲法記念日": "Constitution Day",
+    "みどりの日": "Greenery Day",
+    "こどもの日": "Children's Day",
+    "海の日": "Marine Day",
+    "山の日": "Mountain Day",
+    "敬老の日": "Respect for the Aged Day",
+    "秋分の日": "Autumnal Equinox Day",
+    "スポーツの日": "Sports Day",
+    "文化の日": "Culture Day",
+    "勤労感謝の日": "Labor Thanksgiving Day",
+    "国民の休日": "Citizens' Holiday",
 }
 
 EVENTS = {"gw": "ゴールデンウィーク", "obon": "お盆", "new_year": "年末年始"}
@@ -65,7 +76,7 @@ def calendar_frame(start: dt.date, days: int) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "date": dates,
-            "weekday": dates.dayofweek.astype("int64"),
+            "weekday": dates.day_of_week.astype("int64"),
             "holiday_name": pd.array(names, dtype="string"),
             "holiday_name_en": pd.array([holiday_name_en(n) for n in names], dtype="string"),
             "event": pd.array([event_of(d.date()) for d in dates], dtype="string"),

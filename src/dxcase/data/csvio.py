@@ -42,7 +42,9 @@ def decode_file(path: Path, encoding: str | None = None) -> CsvText:
             ) from exc
     for candidate in _PREFERRED:
         try:
-            return CsvText(path, raw.decode(candidate), "utf-8" if candidate == "utf-8-sig" else candidate)
+            return CsvText(
+                path, raw.decode(candidate), "utf-8" if candidate == "utf-8-sig" else candidate
+            )
         except UnicodeDecodeError:
             continue
     best = from_bytes(raw).best()
@@ -89,8 +91,12 @@ def structural_problems(doc: CsvText, expected_header: list[str] | None = None) 
 def read_csv_text(doc: CsvText) -> pd.DataFrame:
     """All columns as strings (missing values as <NA>), so type checks see the raw values."""
     return pd.read_csv(
-        io.StringIO(doc.text), dtype="string", keep_default_na=False, na_values=[""],
-        on_bad_lines="skip", engine="c",
+        io.StringIO(doc.text),
+        dtype="string",
+        keep_default_na=False,
+        na_values=[""],
+        on_bad_lines="skip",
+        engine="c",
     )
 
 

@@ -17,22 +17,30 @@ from dxcase.metrics import wmape_by
 from dxcase.report import esc, figure_html, page, table_html
 
 
-def describe_dir(folder: str | Path, out_dir: str | Path | None = None,
-                 lang: str | None = None) -> Path:
+def describe_dir(
+    folder: str | Path, out_dir: str | Path | None = None, lang: str | None = None
+) -> Path:
     """Write ``describe.html`` (tables, variant, known issues, plots); return its path."""
     folder = Path(folder)
     lang = current_lang(lang)
     descriptor = read_descriptor(folder)
     variant = descriptor.get(VARIANT_KEY, {})
-    body = [f"<p>{esc(descriptor.get('description', ''))}</p>",
-            f"<h2>{t('describe_tables', lang)}</h2>", _tables(folder, descriptor, lang)]
+    body = [
+        f"<p>{esc(descriptor.get('description', ''))}</p>",
+        f"<h2>{t('describe_tables', lang)}</h2>",
+        _tables(folder, descriptor, lang),
+    ]
     if variant:
         body += [f"<h2>{t('describe_variant', lang)}</h2>", _variant(variant, lang)]
     issues = descriptor.get(KNOWN_ISSUES_KEY, [])
     if issues:
-        body += [f"<h2>{t('describe_known_issues', lang)}</h2>",
-                 table_html(["id", t("describe_description", lang)],
-                            [(i["id"], i["description"][lang]) for i in issues])]
+        body += [
+            f"<h2>{t('describe_known_issues', lang)}</h2>",
+            table_html(
+                ["id", t("describe_description", lang)],
+                [(i["id"], i["description"][lang]) for i in issues],
+            ),
+        ]
     plots = PLOTS.get(variant.get("dataset", ""))
     if plots is not None:
         body += [f"<h2>{t('describe_plots', lang)}</h2>", *plots(folder, lang)]
@@ -47,10 +55,25 @@ def _tables(folder: Path, descriptor: dict[str, Any], lang: str) -> str:
     for res in descriptor["resources"]:
         path = folder / res["path"]
         n = sum(1 for _ in path.open(encoding="utf-8")) - 1 if path.is_file() else 0
-        rows.append((res["name"], res.get("title", ""), n, len(res["schema"]["fields"]),
-                     ", ".join(f["name"] for f in res["schema"]["fields"])))
-    header = [t(k, lang) for k in ("describe_table", "describe_title", "describe_rows",
-                                   "describe_columns", "describe_fields")]
+        rows.append(
+            (
+                res["name"],
+                res.get("title", ""),
+                n,
+                len(res["schema"]["fields"]),
+                ", ".join(f["name"] for f in res["schema"]["fields"]),
+            )
+        )
+    header = [
+        t(k, lang)
+        for k in (
+            "describe_table",
+            "describe_title",
+            "describe_rows",
+            "describe_columns",
+            "describe_fields",
+        )
+    ]
     return table_html(header, rows)
 
 
@@ -69,24 +92,34 @@ def _retail_plots(folder: Path, lang: str) -> list[str]:
     daily = sales.groupby("date")[["sales_qty", "manual_forecast"]].sum()
     fig, ax = plt.subplots(figsize=(10, 3.2))
     ax.plot(daily.index, daily["sales_qty"], lw=0.8, label=t("plot_sales", lang))
-    ax.plot(daily.index, daily["manual_forecast"], lw=0.6, alpha=0.7,
-            label=t("plot_manual", lang))
+    ax.plot(daily.index, daily["manual_forecast"], lw=0.6, alpha=0.7, label=t("plot_manual", lang))
     ax.set_ylabel(t("plot_units_per_day", lang))
     ax.legend()
     out.append(figure_html(fig, t("plot_retail_daily", lang)))
     joined = sales.merge(items[["item_id", "category"]], on="item_id").merge(
-        stores[["store_id", "region"]], on="store_id")
+        stores[["store_id", "region"]], on="store_id"
+    )
     cat_day = joined.groupby(["category", "date", "region"])["sales_qty"].sum().reset_index()
     cat_day = cat_day.merge(weather, on=["date", "region"])
     cats = ["ice_cream", "beverage", "oden", "bread"]
     fig, axes = plt.subplots(1, len(cats), figsize=(12, 3), sharex=True)
     for ax, cat in zip(axes, cats, strict=True):
         sub = cat_day[(cat_day["category"] == cat) & (cat_day["region"] == "central")]
-        warming = sub["date"].dt.dayofyear.between(32, 216)
-        ax.scatter(sub.loc[warming, "temp_mean"], sub.loc[warming, "sales_qty"], s=4,
-                   label=t("plot_warming", lang), alpha=0.6)
-        ax.scatter(sub.loc[~warming, "temp_mean"], sub.loc[~warming, "sales_qty"], s=4,
-                   label=t("plot_cooling", lang), alpha=0.6)
+        warming = sub["date"].dt.day_of_year.between(32, 216)
+        ax.scatter(
+            sub.loc[warming, "temp_mean"],
+            sub.loc[warming, "sales_qty"],
+            s=4,
+            label=t("plot_warming", lang),
+            alpha=0.6,
+        )
+        ax.scatter(
+            sub.loc[~warming, "temp_mean"],
+            sub.loc[~warming, "sales_qty"],
+            s=4,
+            label=t("plot_cooling", lang),
+            alpha=0.6,
+        )
         ax.set_title(cat)
         ax.set_xlabel(t("plot_temp_mean", lang))
     axes[0].legend()
@@ -104,8 +137,9 @@ def _parts_plots(folder: Path, lang: str) -> list[str]:
     naiji = pd.read_csv(folder / "naiji.csv")
     orders = pd.read_csv(folder / "orders.csv")
     key = ["part_id", "customer_id"]
-    joined = naiji.merge(orders.rename(columns={"month": "target_month"}),
-                         on=[*key, "target_month"])
+    joined = naiji.merge(
+        orders.rename(columns={"month": "target_month"}), on=[*key, "target_month"]
+    )
     out = []
     fig, ax = plt.subplots(figsize=(10, 3.2))
     total = orders.groupby("month")["order_qty"].sum()
@@ -133,5 +167,6 @@ def _parts_plots(folder: Path, lang: str) -> list[str]:
 
 
 PLOTS: dict[str, Callable[[Path, str], list[str]]] = {
-    "retail_sales": _retail_plots, "parts_orders": _parts_plots,
+    "retail_sales": _retail_plots,
+    "parts_orders": _parts_plots,
 }

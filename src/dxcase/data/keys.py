@@ -46,9 +46,13 @@ def load_key(key_file: str | os.PathLike[str] | None = None) -> CohortKey:
         secret = os.environ[KEY_ENV].encode()
         source = f"${KEY_ENV}"
     else:
-        return CohortKey(secrets.token_bytes(32), "ephemeral (no key given: holdout not reproducible)")
+        return CohortKey(
+            secrets.token_bytes(32), "ephemeral (no key given: holdout not reproducible)"
+        )
     if len(secret) < MIN_KEY_BYTES:
-        raise DxcaseError(f"cohort key from {source} is too short: use at least {MIN_KEY_BYTES} bytes")
+        raise DxcaseError(
+            f"cohort key from {source} is too short: use at least {MIN_KEY_BYTES} bytes"
+        )
     return CohortKey(secret, source)
 
 

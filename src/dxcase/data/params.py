@@ -29,8 +29,14 @@ class Param:
         except (TypeError, ValueError) as exc:
             raise InputError(
                 f"{source}: parameter {self.name!r}",
-                [Problem(source, "param-type", f"{raw!r} is not a valid {self.type}: {exc}",
-                         column=self.name)],
+                [
+                    Problem(
+                        source,
+                        "param-type",
+                        f"{raw!r} is not a valid {self.type}: {exc}",
+                        column=self.name,
+                    )
+                ],
             ) from exc
         if self.type in ("int", "float"):
             low_ok = self.min is None or value >= self.min
@@ -38,8 +44,14 @@ class Param:
             if not (low_ok and high_ok):
                 raise InputError(
                     f"{source}: parameter {self.name!r}",
-                    [Problem(source, "param-range",
-                             f"{value} is outside [{self.min}, {self.max}]", column=self.name)],
+                    [
+                        Problem(
+                            source,
+                            "param-range",
+                            f"{value} is outside [{self.min}, {self.max}]",
+                            column=self.name,
+                        )
+                    ],
                 )
         return value
 
@@ -70,16 +82,23 @@ def load_params(raw: dict[str, Any], source: str) -> dict[str, Param]:
     for name, spec in raw.items():
         where = f"parameters.{name}"
         if not isinstance(spec, dict) or not {"type", "default", "doc"} <= spec.keys():
-            problems.append(Problem(source, "param-spec", "needs type, default and doc",
-                                    column=where))
+            problems.append(
+                Problem(source, "param-spec", "needs type, default and doc", column=where)
+            )
             continue
         if not isinstance(spec["doc"], dict) or not {"ja", "en"} <= spec["doc"].keys():
             problems.append(Problem(source, "param-spec", "doc needs ja and en", column=where))
             continue
         param = Param(name, spec["type"], None, spec["doc"], spec.get("min"), spec.get("max"))
         try:
-            params[name] = Param(name, param.type, param.parse(spec["default"], source),
-                                 param.doc, param.min, param.max)
+            params[name] = Param(
+                name,
+                param.type,
+                param.parse(spec["default"], source),
+                param.doc,
+                param.min,
+                param.max,
+            )
         except (InputError, ValueError) as exc:
             problems.append(Problem(source, "param-spec", f"bad default: {exc}", column=where))
     if problems:
@@ -94,8 +113,10 @@ def resolve(params: dict[str, Param], overrides: dict[str, Any], source: str) ->
         known = ", ".join(sorted(params))
         raise InputError(
             f"{source}: unknown parameter(s) {', '.join(unknown)}",
-            [Problem(source, "param-unknown", f"known parameters: {known}", column=u)
-             for u in unknown],
+            [
+                Problem(source, "param-unknown", f"known parameters: {known}", column=u)
+                for u in unknown
+            ],
         )
     values = {name: p.default for name, p in params.items()}
     for name, raw in overrides.items():

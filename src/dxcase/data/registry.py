@@ -59,8 +59,15 @@ def load_spec(name: str) -> DatasetSpec:
         raise DxcaseError(f"unknown dataset {name!r} (known: {known})")
     meta = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
     params = load_params(meta.get("parameters", {}), str(meta_path))
-    return DatasetSpec(name, folder, meta["title"], str(meta["version"]), int(meta["default_seed"]),
-                       meta["generator"], params)
+    return DatasetSpec(
+        name,
+        folder,
+        meta["title"],
+        str(meta["version"]),
+        int(meta["default_seed"]),
+        meta["generator"],
+        params,
+    )
 
 
 def all_datasets() -> list[DatasetSpec]:

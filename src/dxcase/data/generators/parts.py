@@ -27,10 +27,14 @@ CUSTOMERS: list[tuple[str, str, float, float, int]] = [
     ("C08", "industrial_machinery", 1.25, 0.12, 3),
 ]
 FAMILIES = {  # family: (unit price range in yen, typical monthly quantity range)
-    "bracket": (80, 400, 800, 6000), "housing": (900, 4000, 200, 2000),
-    "shaft": (300, 1500, 300, 3000), "gear": (200, 1200, 500, 5000),
-    "harness": (600, 3000, 200, 2500), "sensor_mount": (150, 700, 500, 4000),
-    "panel": (1200, 6000, 100, 1200), "fastener_kit": (40, 200, 2000, 15000),
+    "bracket": (80, 400, 800, 6000),
+    "housing": (900, 4000, 200, 2000),
+    "shaft": (300, 1500, 300, 3000),
+    "gear": (200, 1200, 500, 5000),
+    "harness": (600, 3000, 200, 2500),
+    "sensor_mount": (150, 700, 500, 4000),
+    "panel": (1200, 6000, 100, 1200),
+    "fastener_kit": (40, 200, 2000, 15000),
 }
 # Fiscal year-end push in March, Golden Week and Obon shutdowns, year-end slowdown.
 MONTH_FACTOR = {3: 1.15, 5: 0.82, 8: 0.80, 12: 0.93}
@@ -53,15 +57,20 @@ class Layout:
     def label(self, m: np.ndarray | int) -> np.ndarray:
         """'YYYY-MM' labels of month indices."""
         idx = np.asarray(m) + self.start.year * 12 + self.start.month - 1
-        return np.char.add(np.char.add((idx // 12).astype(str), "-"),
-                           np.char.zfill((idx % 12 + 1).astype(str), 2))
+        return np.char.add(
+            np.char.add((idx // 12).astype(str), "-"), np.char.zfill((idx % 12 + 1).astype(str), 2)
+        )
 
 
 def generate(ctx: GenerationContext) -> GeneratedTables:
     """Simulate parts, demand, firm orders and every 内示 vintage; split history and holdout."""
     p = ctx.params
-    lay = Layout(p["start_month"], p["history_months"], p["holdout_months"],
-                 max(10, round(p["n_parts"] * ctx.scale)))
+    lay = Layout(
+        p["start_month"],
+        p["history_months"],
+        p["holdout_months"],
+        max(10, round(p["n_parts"] * ctx.scale)),
+    )
     parts = _parts(ctx, lay)
     pairs = _pairs(ctx, lay, parts)
     smooth = _smooth_demand(ctx, lay, parts, pairs)
@@ -77,26 +86,39 @@ def _parts(ctx: GenerationContext, lay: Layout) -> pd.DataFrame:
     lo_p, hi_p, lo_q, hi_q = (np.array([FAMILIES[f][k] for f in families]) for k in range(4))
     price = np.round(np.exp(rng.uniform(np.log(lo_p), np.log(hi_p))), -1).clip(10)
     level = np.exp(rng.uniform(np.log(lo_q), np.log(hi_q)))
-    lot = np.array([min((v for v in (10, 20, 50, 100, 200, 500) if v * 8 >= q), default=500)
-                    for q in level])
+    lot = np.array(
+        [min((v for v in (10, 20, 50, 100, 200, 500) if v * 8 >= q), default=500) for q in level]
+    )
     stage = rng.choice(["mass", "new", "eol", "changeover"], n, p=[0.70, 0.12, 0.10, 0.08])
     # Launch month: most parts run before the history starts; new parts launch inside it.
-    launch = np.where(stage == "new", rng.integers(lay.history_months - 18,
-                                                   lay.history_months - 3, n),
-                      rng.integers(-60, -1, n))
-    end = np.where(stage == "eol", rng.integers(lay.history_months - 20, lay.history_months + 2, n),
-                   np.where(stage == "changeover",
-                            rng.integers(lay.history_months - 30, lay.history_months - 6, n),
-                            10_000))
+    launch = np.where(
+        stage == "new",
+        rng.integers(lay.history_months - 18, lay.history_months - 3, n),
+        rng.integers(-60, -1, n),
+    )
+    end = np.where(
+        stage == "eol",
+        rng.integers(lay.history_months - 20, lay.history_months + 2, n),
+        np.where(
+            stage == "changeover",
+            rng.integers(lay.history_months - 30, lay.history_months - 6, n),
+            10_000,
+        ),
+    )
     announced = (stage == "eol") & (rng.random(n) < 0.7)
-    return pd.DataFrame({
-        "part_id": [f"P{i + 1:04d}" for i in range(n)],
-        "family": families,
-        "unit_price": price.astype("int64"),
-        "lot_size": lot,
-        "_level": level, "_stage": stage, "_launch": launch, "_end": end,
-        "_announced": announced,
-    })
+    return pd.DataFrame(
+        {
+            "part_id": [f"P{i + 1:04d}" for i in range(n)],
+            "family": families,
+            "unit_price": price.astype("int64"),
+            "lot_size": lot,
+            "_level": level,
+            "_stage": stage,
+            "_launch": launch,
+            "_end": end,
+            "_announced": announced,
+        }
+    )
 
 
 def _pairs(ctx: GenerationContext, lay: Layout, parts: pd.DataFrame) -> pd.DataFrame:
@@ -104,8 +126,11 @@ def _pairs(ctx: GenerationContext, lay: Layout, parts: pd.DataFrame) -> pd.DataF
     rng = ctx.rng("pairs")
     cust = np.array([c[0] for c in CUSTOMERS])
     main = rng.choice(len(cust), len(parts))
-    second = np.where(rng.random(len(parts)) < 0.3, (main + rng.integers(1, len(cust),
-                                                                         len(parts))) % len(cust), -1)
+    second = np.where(
+        rng.random(len(parts)) < 0.3,
+        (main + rng.integers(1, len(cust), len(parts))) % len(cust),
+        -1,
+    )
     rows = [(i, main[i], 1.0) for i in range(len(parts))]
     rows += [(i, second[i], rng.uniform(0.2, 0.6)) for i in range(len(parts)) if second[i] >= 0]
     frame = pd.DataFrame(rows, columns=["part", "cust", "share"]).sort_values(["part", "cust"])
@@ -136,22 +161,32 @@ def _smooth_demand(ctx, lay: Layout, parts: pd.DataFrame, pairs: pd.DataFrame) -
     return level * season[None] * trend * life
 
 
-def _orders(ctx: GenerationContext, lay: Layout, pairs: pd.DataFrame,
-            smooth: np.ndarray) -> np.ndarray:
+def _orders(
+    ctx: GenerationContext, lay: Layout, pairs: pd.DataFrame, smooth: np.ndarray
+) -> np.ndarray:
     """Firm orders: smooth demand with AR(1) shocks; holdout shocks come from the secret stream."""
     h0 = lay.history_months
-    shocks = np.concatenate([
-        ctx.rng("orders").normal(0, DEMAND_NOISE_SD, (len(pairs), h0)),
-        ctx.secret_rng("orders").normal(0, DEMAND_NOISE_SD, (len(pairs), lay.holdout_months)),
-    ], axis=1) * ctx.params["demand_noise"]
+    shocks = (
+        np.concatenate(
+            [
+                ctx.rng("orders").normal(0, DEMAND_NOISE_SD, (len(pairs), h0)),
+                ctx.secret_rng("orders").normal(
+                    0, DEMAND_NOISE_SD, (len(pairs), lay.holdout_months)
+                ),
+            ],
+            axis=1,
+        )
+        * ctx.params["demand_noise"]
+    )
     eps = np.zeros_like(shocks)
     for t in range(lay.months):
         eps[:, t] = (DEMAND_PHI * eps[:, t - 1] if t else 0) + shocks[:, t]
     return np.round(smooth * np.exp(eps)).astype(np.int64)
 
 
-def _naiji(ctx, lay: Layout, parts: pd.DataFrame, pairs: pd.DataFrame,
-           smooth: np.ndarray) -> pd.DataFrame:
+def _naiji(
+    ctx, lay: Layout, parts: pd.DataFrame, pairs: pd.DataFrame, smooth: np.ndarray
+) -> pd.DataFrame:
     """Every vintage: issue month i states quantities for i+1 .. i+H (the customer's horizon).
 
     A customer plans on the smooth demand it sees, inflated by a bias that grows with the
@@ -185,10 +220,17 @@ def _naiji(ctx, lay: Layout, parts: pd.DataFrame, pairs: pd.DataFrame,
             noise = persistent[target_c] * np.sqrt(h / 3) + rng.normal(0, vol * 0.4, len(issue))
             qty = np.ceil(base * bias * np.exp(noise) / lot[k]) * lot[k]
             live = (target >= launch[k]) & (issue < end[k] + (0 if announced[k] else 3))
-            rows.append(pd.DataFrame({
-                "pair": k, "issue": issue[live], "target": target[live], "horizon": h,
-                "naiji_qty": qty[live].astype(np.int64),
-            }))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "pair": k,
+                        "issue": issue[live],
+                        "target": target[live],
+                        "horizon": h,
+                        "naiji_qty": qty[live].astype(np.int64),
+                    }
+                )
+            )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -201,42 +243,69 @@ def _plant_known_issues(lay: Layout, naiji: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([naiji, dup]).sort_index(kind="stable").reset_index(drop=True)
 
 
-def _split(lay: Layout, parts: pd.DataFrame, pairs: pd.DataFrame, orders: np.ndarray,
-           naiji: pd.DataFrame, plant: bool) -> GeneratedTables:
+def _split(
+    lay: Layout,
+    parts: pd.DataFrame,
+    pairs: pd.DataFrame,
+    orders: np.ndarray,
+    naiji: pd.DataFrame,
+    plant: bool,
+) -> GeneratedTables:
     h0 = lay.history_months
     launch = parts["_launch"].to_numpy()[pairs["part"]]
     k, m = np.nonzero(np.arange(lay.months)[None, :] >= launch[:, None])
-    order_frame = pd.DataFrame({
-        "part_id": pairs["part_id"].to_numpy()[k], "customer_id": pairs["customer_id"].to_numpy()[k],
-        "month": lay.label(m), "order_qty": orders[k, m], "_m": m,
-    })
-    vintages = pd.DataFrame({
-        "part_id": pairs["part_id"].to_numpy()[naiji["pair"]],
-        "customer_id": pairs["customer_id"].to_numpy()[naiji["pair"]],
-        "issue_month": lay.label(naiji["issue"].to_numpy()),
-        "target_month": lay.label(naiji["target"].to_numpy()),
-        "horizon": naiji["horizon"].to_numpy(), "naiji_qty": naiji["naiji_qty"].to_numpy(),
-    }).sort_values(["issue_month", "customer_id", "part_id", "horizon"], kind="stable")
+    order_frame = pd.DataFrame(
+        {
+            "part_id": pairs["part_id"].to_numpy()[k],
+            "customer_id": pairs["customer_id"].to_numpy()[k],
+            "month": lay.label(m),
+            "order_qty": orders[k, m],
+            "_m": m,
+        }
+    )
+    vintages = pd.DataFrame(
+        {
+            "part_id": pairs["part_id"].to_numpy()[naiji["pair"]],
+            "customer_id": pairs["customer_id"].to_numpy()[naiji["pair"]],
+            "issue_month": lay.label(naiji["issue"].to_numpy()),
+            "target_month": lay.label(naiji["target"].to_numpy()),
+            "horizon": naiji["horizon"].to_numpy(),
+            "naiji_qty": naiji["naiji_qty"].to_numpy(),
+        }
+    ).sort_values(["issue_month", "customer_id", "part_id", "horizon"], kind="stable")
     vintages = vintages.reset_index(drop=True)
     if plant:
         vintages = _plant_known_issues(lay, vintages)
     vintages.insert(0, "record_id", np.arange(1, len(vintages) + 1))
     end = parts["_end"].to_numpy()
-    parts_public = pd.DataFrame({
-        "part_id": parts["part_id"], "family": parts["family"], "unit_price": parts["unit_price"],
-        "lot_size": parts["lot_size"], "launch_month": lay.label(parts["_launch"].to_numpy()),
-        "eol_month": pd.array(np.where(parts["_announced"], lay.label(np.minimum(end, 9999)), None),
-                              dtype="string"),
-        "lifecycle_stage": _stage_at_cutoff(lay, parts),
-    })
-    customers = pd.DataFrame([(c[0], c[1], c[4]) for c in CUSTOMERS],
-                             columns=["customer_id", "industry", "naiji_max_horizon"])
+    parts_public = pd.DataFrame(
+        {
+            "part_id": parts["part_id"],
+            "family": parts["family"],
+            "unit_price": parts["unit_price"],
+            "lot_size": parts["lot_size"],
+            "launch_month": lay.label(parts["_launch"].to_numpy()),
+            "eol_month": pd.array(
+                np.where(parts["_announced"], lay.label(np.minimum(end, 9999)), None),
+                dtype="string",
+            ),
+            "lifecycle_stage": _stage_at_cutoff(lay, parts),
+        }
+    )
+    customers = pd.DataFrame(
+        [(c[0], c[1], c[4]) for c in CUSTOMERS],
+        columns=["customer_id", "industry", "naiji_max_horizon"],
+    )
     history = order_frame["_m"] < h0
     cols = ["part_id", "customer_id", "month", "order_qty"]
     return GeneratedTables(
-        learner={"parts": parts_public, "customers": customers, "naiji": vintages,
-                 "orders": order_frame.loc[history, cols].reset_index(drop=True),
-                 "cost_assumptions": cost_assumptions()},
+        learner={
+            "parts": parts_public,
+            "customers": customers,
+            "naiji": vintages,
+            "orders": order_frame.loc[history, cols].reset_index(drop=True),
+            "cost_assumptions": cost_assumptions(),
+        },
         holdout={"holdout_orders": order_frame.loc[~history, cols].reset_index(drop=True)},
     )
 
@@ -252,14 +321,50 @@ def _stage_at_cutoff(lay: Layout, parts: pd.DataFrame) -> np.ndarray:
 
 def cost_assumptions() -> pd.DataFrame:
     """Unit costs for the business case (the company's own figures, rounded)."""
-    return pd.DataFrame([
-        ("inventory_carrying_rate", 0.20, "1/year", "在庫保管コスト率(年、部品単価比)",
-         "annual inventory carrying cost, share of unit price"),
-        ("overtime_cost_per_hour", 3500, "JPY/hour", "残業1時間あたりの人件費", "overtime cost per hour"),
-        ("overtime_hours_per_shortage_lot", 1.5, "hour/lot", "不足1ロットを挽回する残業時間",
-         "overtime hours to recover one short lot"),
-        ("express_shipping_per_shipment", 45000, "JPY", "特急便1回あたりの費用", "cost of one express shipment"),
-        ("planner_hours_per_month", 60, "hour/month", "生産計画担当の月間調整工数",
-         "planners' monthly hours spent re-planning"),
-        ("planner_cost_per_hour", 4200, "JPY/hour", "生産計画担当の時間単価", "planner cost per hour"),
-    ], columns=["name", "value", "unit", "description_ja", "description_en"])
+    return pd.DataFrame(
+        [
+            (
+                "inventory_carrying_rate",
+                0.20,
+                "1/year",
+                "在庫保管コスト率(年、部品単価比)",
+                "annual inventory carrying cost, share of unit price",
+            ),
+            (
+                "overtime_cost_per_hour",
+                3500,
+                "JPY/hour",
+                "残業1時間あたりの人件費",
+                "overtime cost per hour",
+            ),
+            (
+                "overtime_hours_per_shortage_lot",
+                1.5,
+                "hour/lot",
+                "不足1ロットを挽回する残業時間",
+                "overtime hours to recover one short lot",
+            ),
+            (
+                "express_shipping_per_shipment",
+                45000,
+                "JPY",
+                "特急便1回あたりの費用",
+                "cost of one express shipment",
+            ),
+            (
+                "planner_hours_per_month",
+                60,
+                "hour/month",
+                "生産計画担当の月間調整工数",
+                "planners' monthly hours spent re-planning",
+            ),
+            (
+                "planner_cost_per_hour",
+                4200,
+                "JPY/hour",
+                "生産計画担当の時間単価",
+                "planner cost per hour",
+            ),
+        ],
+        columns=["name", "value", "unit", "description_ja", "description_en"],
+    )

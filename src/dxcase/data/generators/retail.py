@@ -95,8 +95,12 @@ class Layout:
 def generate(ctx: GenerationContext) -> GeneratedTables:
     """Simulate stores, weather, demand and manual forecasts; split history and holdout."""
     p = ctx.params
-    lay = Layout(p["start_date"], p["history_days"], p["holdout_days"],
-                 max(2, round(p["n_stores"] * ctx.scale)))
+    lay = Layout(
+        p["start_date"],
+        p["history_days"],
+        p["holdout_days"],
+        max(2, round(p["n_stores"] * ctx.scale)),
+    )
     cal = calendar_frame(lay.start, lay.days)
     stores = _stores(ctx, lay)
     items = _items(lay)
@@ -108,31 +112,45 @@ def generate(ctx: GenerationContext) -> GeneratedTables:
     minutes = _forecast_minutes(ctx, lay, cal)
     exists = _existence(lay, items)
     _plant_known_issues(p, lay, qty, exists)
-    return _split(ctx, lay, cal, stores, items, weather, forecast, promo, price, qty, manual,
-                  minutes, exists)
+    return _split(
+        ctx, lay, cal, stores, items, weather, forecast, promo, price, qty, manual, minutes, exists
+    )
 
 
 def _stores(ctx: GenerationContext, lay: Layout) -> pd.DataFrame:
     rng = ctx.rng("stores")
     area = np.round(rng.lognormal(np.log(1500), 0.35, lay.n_stores), -1).clip(600, 4000)
-    return pd.DataFrame({
-        "store_id": [f"S{i + 1:03d}" for i in range(lay.n_stores)],
-        "region": [REGIONS[i % len(REGIONS)] for i in range(lay.n_stores)],
-        "floor_area_m2": area.astype("int64"),
-        "opened_year": rng.integers(1985, 2020, lay.n_stores),
-        # hidden traits: manual forecast skill (noise sd) and optimism, forecasting pace
-        "_skill_sd": rng.uniform(0.03, 0.14, lay.n_stores),
-        "_optimism": rng.uniform(0.0, 0.04, lay.n_stores),
-        "_minutes_per_item": rng.uniform(0.8, 2.2, lay.n_stores),
-    })
+    return pd.DataFrame(
+        {
+            "store_id": [f"S{i + 1:03d}" for i in range(lay.n_stores)],
+            "region": [REGIONS[i % len(REGIONS)] for i in range(lay.n_stores)],
+            "floor_area_m2": area.astype("int64"),
+            "opened_year": rng.integers(1985, 2020, lay.n_stores),
+            # hidden traits: manual forecast skill (noise sd) and optimism, forecasting pace
+            "_skill_sd": rng.uniform(0.03, 0.14, lay.n_stores),
+            "_optimism": rng.uniform(0.0, 0.04, lay.n_stores),
+            "_minutes_per_item": rng.uniform(0.8, 2.2, lay.n_stores),
+        }
+    )
 
 
 def _items(lay: Layout) -> pd.DataFrame:
-    cols = ["item_id", "name_ja", "name_en", "category", "base", "price", "temp_slope",
-            "warm_asym", "change_slope"]
+    cols = [
+        "item_id",
+        "name_ja",
+        "name_en",
+        "category",
+        "base",
+        "price",
+        "temp_slope",
+        "warm_asym",
+        "change_slope",
+    ]
     items = pd.DataFrame(ITEMS, columns=cols)
-    launch = [lay.start + dt.timedelta(days=int(NEW_ITEMS.get(i, 0.0) * lay.history_days))
-              for i in items["item_id"]]
+    launch = [
+        lay.start + dt.timedelta(days=int(NEW_ITEMS.get(i, 0.0) * lay.history_days))
+        for i in items["item_id"]
+    ]
     items["launch_date"] = pd.to_datetime(launch)
     return items
 
@@ -140,7 +158,7 @@ def _items(lay: Layout) -> pd.DataFrame:
 def _weather(ctx: GenerationContext, lay: Layout, cal: pd.DataFrame):
     """Daily weather per region; for the holdout, public day-ahead forecasts and secret actuals."""
     rng, n_reg = ctx.rng("weather"), len(REGIONS)
-    doy = cal["date"].dt.dayofyear.to_numpy()
+    doy = cal["date"].dt.day_of_year.to_numpy()
     seasonal = 16.2 - 10.5 * np.cos(2 * np.pi * (doy - 25) / 365.25)
     common = _ar1(rng, lay.days, 0.75, 1.3)
     own = np.stack([_ar1(rng, lay.days, 0.6, 0.7) for _ in range(n_reg)])
@@ -164,10 +182,18 @@ def _weather(ctx: GenerationContext, lay: Layout, cal: pd.DataFrame):
     rains[:, hold] = hold_rain
     precip[:, hold] = np.where(hold_rain, np.round(srng.gamma(0.8, 12.0, hold_rain.shape), 1), 0)
     code = np.where(rains, np.where(mean < 1.5, 3, 2), np.where(cloudy, 1, 0))
-    weather = {"temp_mean": np.round(mean, 1), "temp_max": np.round(t_max, 1),
-               "precip_mm": precip, "code": code, "rain": rains}
-    forecast = {"temp_mean": np.round(fc_mean, 1), "temp_max": np.round(fc_max, 1),
-                "precip_prob": np.round(p_rain_fc * 10) * 10}
+    weather = {
+        "temp_mean": np.round(mean, 1),
+        "temp_max": np.round(t_max, 1),
+        "precip_mm": precip,
+        "code": code,
+        "rain": rains,
+    }
+    forecast = {
+        "temp_mean": np.round(fc_mean, 1),
+        "temp_max": np.round(fc_max, 1),
+        "precip_prob": np.round(p_rain_fc * 10) * 10,
+    }
     return weather, forecast
 
 
@@ -188,7 +214,7 @@ def _promotions_and_prices(ctx: GenerationContext, lay: Layout, items: pd.DataFr
     for i in range(lay.n_items):
         starts = np.flatnonzero(rng.random(lay.days) < rate / 3.0)
         for s0 in starts:
-            promo[:, i, s0:s0 + rng.integers(2, 5)] = True
+            promo[:, i, s0 : s0 + rng.integers(2, 5)] = True
     promo |= rng.random(promo.shape) < rate / 15.0
     discount = np.where(promo, rng.choice([0.1, 0.15, 0.2, 0.3], promo.shape), 0.0)
     base_price = items["price"].to_numpy(float)[None, :, None]
@@ -199,8 +225,9 @@ def _promotions_and_prices(ctx: GenerationContext, lay: Layout, items: pd.DataFr
     return promo, price, regular
 
 
-def _temperature_effect(items: pd.DataFrame, temp: np.ndarray, warming: np.ndarray,
-                        change: np.ndarray, strength: float) -> np.ndarray:
+def _temperature_effect(
+    items: pd.DataFrame, temp: np.ndarray, warming: np.ndarray, change: np.ndarray, strength: float
+) -> np.ndarray:
     """Log-multiplier (item, region, day): slope by season direction plus a sudden-change term."""
     slope = items["temp_slope"].to_numpy()[:, None, None]
     asym = items["warm_asym"].to_numpy()[:, None, None]
@@ -212,7 +239,7 @@ def _temperature_effect(items: pd.DataFrame, temp: np.ndarray, warming: np.ndarr
 
 def _season_direction(cal: pd.DataFrame, temp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Warming season flag by day, and each region's change against the previous week."""
-    doy = cal["date"].dt.dayofyear.to_numpy()
+    doy = cal["date"].dt.day_of_year.to_numpy()
     warming = (doy >= 32) & (doy < 217)  # February to early August
     prev = pd.DataFrame(temp.T).rolling(7, min_periods=1).mean().shift(1).bfill().to_numpy().T
     return warming, temp - prev
@@ -242,14 +269,19 @@ def _log_demand(ctx, lay, cal, stores, items, weather, promo, price, regular) ->
     rng = ctx.rng("demand")
     region = stores["region"].map({r: i for i, r in enumerate(REGIONS)}).to_numpy()
     warming, change = _season_direction(cal, weather["temp_mean"])
-    temp_eff = _temperature_effect(items, weather["temp_mean"], warming, change,
-                                   p["temperature_effect"])  # (item, region, day)
+    temp_eff = _temperature_effect(
+        items, weather["temp_mean"], warming, change, p["temperature_effect"]
+    )  # (item, region, day)
     size = np.log((stores["floor_area_m2"].to_numpy() / 1500.0) ** 0.8)
     base = np.log(items["base"].to_numpy())
     trend = rng.normal(0, 0.06, lay.n_items)[:, None] * np.arange(lay.days)[None, :] / 365.0
-    log_mu = (base[None, :, None] + size[:, None, None] + trend[None]
-              + _calendar_effect(cal, items)[None] * p["calendar_effect"]
-              + np.transpose(temp_eff[:, region, :], (1, 0, 2)))
+    log_mu = (
+        base[None, :, None]
+        + size[:, None, None]
+        + trend[None]
+        + _calendar_effect(cal, items)[None] * p["calendar_effect"]
+        + np.transpose(temp_eff[:, region, :], (1, 0, 2))
+    )
     base_price = items["price"].to_numpy(float)[None, :, None]
     log_mu += p["price_elasticity"] * np.log(price / regular)  # promotion discounts
     log_mu += 0.3 * p["price_elasticity"] * np.log(regular / base_price)  # permanent rises
@@ -257,7 +289,7 @@ def _log_demand(ctx, lay, cal, stores, items, weather, promo, price, regular) ->
     log_mu += np.log(0.85) * (weather["precip_mm"] >= 10)[region][:, None, :]
     if p["plant_issues"] and lay.n_stores >= HOURS_STORE:
         # One store extends its opening hours part-way through (a declared known issue).
-        log_mu[HOURS_STORE - 1, :, lay.history_days - HOURS_CHANGE_BEFORE:] += np.log(1.15)
+        log_mu[HOURS_STORE - 1, :, lay.history_days - HOURS_CHANGE_BEFORE :] += np.log(1.15)
     log_mu += _local_level(ctx, lay)
     log_mu += _launch_curve(lay, items)[None]
     return log_mu
@@ -267,11 +299,14 @@ def _local_level(ctx: GenerationContext, lay: Layout) -> np.ndarray:
     """Slow store-item drift (AR(1) on the log scale); holdout innovations are secret."""
     phi, sd = 0.98, 0.02
     shape = (lay.n_stores, lay.n_items)
-    shocks = np.concatenate([
-        ctx.rng("level").normal(0, sd, shape + (lay.history_days,)),
-        ctx.secret_rng("level").normal(0, sd, shape + (lay.holdout_days,)),
-    ], axis=2)
-    level = np.empty(shape + (lay.days,))
+    shocks = np.concatenate(
+        [
+            ctx.rng("level").normal(0, sd, (*shape, lay.history_days)),
+            ctx.secret_rng("level").normal(0, sd, (*shape, lay.holdout_days)),
+        ],
+        axis=2,
+    )
+    level = np.empty((*shape, lay.days))
     level[..., 0] = ctx.rng("level0").normal(0, sd / np.sqrt(1 - phi**2), shape)
     for t in range(1, lay.days):
         level[..., t] = phi * level[..., t - 1] + shocks[..., t]
@@ -281,7 +316,9 @@ def _local_level(ctx: GenerationContext, lay: Layout) -> np.ndarray:
 def _launch_curve(lay: Layout, items: pd.DataFrame) -> np.ndarray:
     """New items sell 50% above their level at launch, fading over about three weeks."""
     days = np.arange(lay.days)
-    since = days[None, :] - (items["launch_date"] - pd.Timestamp(lay.start)).dt.days.to_numpy()[:, None]
+    since = (
+        days[None, :] - (items["launch_date"] - pd.Timestamp(lay.start)).dt.days.to_numpy()[:, None]
+    )
     return np.where(since >= 0, np.log1p(0.5 * np.exp(-np.maximum(since, 0) / 10.0)), 0.0)
 
 
@@ -290,8 +327,10 @@ def _sales(ctx: GenerationContext, lay: Layout, log_mu: np.ndarray) -> np.ndarra
     k = ctx.params["dispersion"]
     h0 = lay.history_days
     qty = np.empty(log_mu.shape, dtype=np.int64)
-    for part, rng in ((slice(None, h0), ctx.rng("sales")),
-                      (slice(h0, None), ctx.secret_rng("sales"))):
+    for part, rng in (
+        (slice(None, h0), ctx.rng("sales")),
+        (slice(h0, None), ctx.secret_rng("sales")),
+    ):
         mu = np.exp(log_mu[..., part])
         qty[..., part] = rng.poisson(mu * rng.gamma(k, 1.0 / k, mu.shape))
     return qty
@@ -318,8 +357,11 @@ def _manual_forecast(ctx, lay, cal, stores, items, qty, log_mu, forecast, promo)
     fc = forecast["temp_mean"]
     last_week_temp = pd.DataFrame(fc.T).rolling(7, min_periods=1).mean().shift(1).bfill()
     warm_hint = (fc - last_week_temp.to_numpy().T)[region] / 10.0 / 3.0  # (store, day)
-    temp_adj = np.exp(items["temp_slope"].to_numpy()[None, :, None] * warm_hint[:, None, :]
-                      * ctx.params["temperature_effect"])
+    temp_adj = np.exp(
+        items["temp_slope"].to_numpy()[None, :, None]
+        * warm_hint[:, None, :]
+        * ctx.params["temperature_effect"]
+    )
     noise = rng.lognormal(0.0, stores["_skill_sd"].to_numpy()[:, None, None], y.shape)
     raw = anchor * promo_lift * optimism * temp_adj * noise
     return np.where(raw >= 20, np.round(raw / 5) * 5, np.round(raw)).astype(np.int64)
@@ -333,7 +375,11 @@ def _forecast_minutes(ctx: GenerationContext, lay: Layout, cal: pd.DataFrame) ->
     """Staff minutes spent on the day's forecast per store: longer on Mondays and before holidays."""
     rng = ctx.rng("minutes")
     per_item = rng.uniform(0.8, 2.2, lay.n_stores)[:, None]
-    busy = 1 + 0.25 * (cal["weekday"].to_numpy() == 0) + 0.2 * cal["holiday_name"].shift(-1).notna().to_numpy()
+    busy = (
+        1
+        + 0.25 * (cal["weekday"].to_numpy() == 0)
+        + 0.2 * cal["holiday_name"].shift(-1).notna().to_numpy()
+    )
     noise = rng.normal(0, 4.0, (lay.n_stores, lay.days))
     return np.round(np.maximum(5, per_item * lay.n_items * busy[None] + noise)).astype(np.int64)
 
@@ -349,54 +395,75 @@ def _plant_known_issues(p, lay: Layout, qty: np.ndarray, exists: np.ndarray) -> 
     if not p["plant_issues"] or lay.n_stores < HOURS_STORE:
         return
     gap_day = lay.history_days - GAP_BEFORE
-    exists[GAP_STORE - 1, :, gap_day:gap_day + 5] = False  # closed five days for a refit
+    exists[GAP_STORE - 1, :, gap_day : gap_day + 5] = False  # closed five days for a refit
     qty[BULK_STORE - 1, BULK_ITEM, lay.history_days - BULK_BEFORE] += 400  # one bulk order
 
 
-def _split(ctx, lay, cal, stores, items, weather, forecast, promo, price, qty, manual, minutes,
-           exists) -> GeneratedTables:
+def _split(
+    ctx, lay, cal, stores, items, weather, forecast, promo, price, qty, manual, minutes, exists
+) -> GeneratedTables:
     h0 = lay.history_days
     dates = cal["date"].to_numpy()
     s_idx, i_idx, d_idx = np.nonzero(exists)
     store_ids, item_ids = stores["store_id"].to_numpy(), items["item_id"].to_numpy()
-    long = pd.DataFrame({
-        "date": dates[d_idx], "store_id": store_ids[s_idx], "item_id": item_ids[i_idx],
-        "sales_qty": qty[s_idx, i_idx, d_idx], "price": price[s_idx, i_idx, d_idx].astype("int64"),
-        "promo": promo[s_idx, i_idx, d_idx], "manual_forecast": manual[s_idx, i_idx, d_idx],
-    })
+    long = pd.DataFrame(
+        {
+            "date": dates[d_idx],
+            "store_id": store_ids[s_idx],
+            "item_id": item_ids[i_idx],
+            "sales_qty": qty[s_idx, i_idx, d_idx],
+            "price": price[s_idx, i_idx, d_idx].astype("int64"),
+            "promo": promo[s_idx, i_idx, d_idx],
+            "manual_forecast": manual[s_idx, i_idx, d_idx],
+        }
+    )
     history = d_idx < h0
     public_cols = ["date", "store_id", "item_id", "price", "promo"]
-    weather_df = _region_frame(dates, {
-        "temp_max": weather["temp_max"], "temp_mean": weather["temp_mean"],
-        "precip_mm": weather["precip_mm"],
-        "weather": np.array(WEATHER_CODES)[weather["code"]],
-    })
+    weather_df = _region_frame(
+        dates,
+        {
+            "temp_max": weather["temp_max"],
+            "temp_mean": weather["temp_mean"],
+            "precip_mm": weather["precip_mm"],
+            "weather": np.array(WEATHER_CODES)[weather["code"]],
+        },
+    )
     forecast_df = _region_frame(dates, forecast)
     in_holdout = weather_df["date"] >= dates[h0]
-    work = pd.DataFrame({"date": np.repeat(dates, lay.n_stores)[None].reshape(-1),
-                         "store_id": np.tile(store_ids, lay.days),
-                         "minutes": minutes.T.reshape(-1)})
+    work = pd.DataFrame(
+        {
+            "date": np.repeat(dates, lay.n_stores)[None].reshape(-1),
+            "store_id": np.tile(store_ids, lay.days),
+            "minutes": minutes.T.reshape(-1),
+        }
+    )
     work = work[work["date"] < dates[h0]]
     gap_rows = ~exists.any(axis=1)  # (store, day) with no rows at all: store closed
     closed = {(store_ids[s], dates[d]) for s, d in zip(*np.nonzero(gap_rows), strict=True)}
     work = work[[(s, d) not in closed for s, d in zip(work["store_id"], work["date"], strict=True)]]
     stores_public = stores[["store_id", "region", "floor_area_m2", "opened_year"]]
     items_public = items[["item_id", "name_ja", "name_en", "category", "launch_date"]].rename(
-        columns={"price": "regular_price"})
+        columns={"price": "regular_price"}
+    )
     items_public = items_public.assign(regular_price=items["price"].to_numpy())
     return GeneratedTables(
         learner={
             "sales": long.loc[history].reset_index(drop=True),
             "forecast_inputs": long.loc[~history, public_cols].reset_index(drop=True),
-            "stores": stores_public, "items": items_public, "calendar": cal,
+            "stores": stores_public,
+            "items": items_public,
+            "calendar": cal,
             "weather": weather_df.loc[~in_holdout].reset_index(drop=True),
-            "weather_forecast": forecast_df.loc[forecast_df["date"] >= dates[h0]].reset_index(drop=True),
+            "weather_forecast": forecast_df.loc[forecast_df["date"] >= dates[h0]].reset_index(
+                drop=True
+            ),
             "forecast_work": work.reset_index(drop=True),
             "cost_assumptions": cost_assumptions(),
         },
         holdout={
-            "holdout_sales": long.loc[~history, ["date", "store_id", "item_id", "sales_qty",
-                                                 "manual_forecast"]].reset_index(drop=True),
+            "holdout_sales": long.loc[
+                ~history, ["date", "store_id", "item_id", "sales_qty", "manual_forecast"]
+            ].reset_index(drop=True),
             "holdout_weather": weather_df.loc[in_holdout].reset_index(drop=True),
         },
     )
@@ -412,14 +479,37 @@ def _region_frame(dates: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataF
 
 def cost_assumptions() -> pd.DataFrame:
     """Unit costs for the business case (the company's own figures, rounded)."""
-    return pd.DataFrame([
-        ("staff_cost_per_hour", 1400, "JPY/hour", "店舗スタッフの時間単価(社会保険等込み)",
-         "store staff cost per hour, with social insurance"),
-        ("hq_analyst_cost_per_hour", 4000, "JPY/hour", "本部の需要予測担当の時間単価",
-         "headquarters forecaster cost per hour"),
-        ("waste_cost_share", 0.7, "1", "売れ残り 1 個の廃棄損失(売価比)",
-         "loss per unsold unit, share of selling price"),
-        ("stockout_margin_share", 0.3, "1", "欠品 1 個あたりの粗利損失(売価比)",
-         "gross margin lost per unit short, share of selling price"),
-        ("business_days_per_year", 363, "days/year", "年間営業日数", "business days per year"),
-    ], columns=["name", "value", "unit", "description_ja", "description_en"])
+    return pd.DataFrame(
+        [
+            (
+                "staff_cost_per_hour",
+                1400,
+                "JPY/hour",
+                "店舗スタッフの時間単価(社会保険等込み)",
+                "store staff cost per hour, with social insurance",
+            ),
+            (
+                "hq_analyst_cost_per_hour",
+                4000,
+                "JPY/hour",
+                "本部の需要予測担当の時間単価",
+                "headquarters forecaster cost per hour",
+            ),
+            (
+                "waste_cost_share",
+                0.7,
+                "1",
+                "売れ残り 1 個の廃棄損失(売価比)",
+                "loss per unsold unit, share of selling price",
+            ),
+            (
+                "stockout_margin_share",
+                0.3,
+                "1",
+                "欠品 1 個あたりの粗利損失(売価比)",
+                "gross margin lost per unit short, share of selling price",
+            ),
+            ("business_days_per_year", 363, "days/year", "年間営業日数", "business days per year"),
+        ],
+        columns=["name", "value", "unit", "description_ja", "description_en"],
+    )

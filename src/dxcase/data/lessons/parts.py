@@ -20,10 +20,23 @@ from dxcase.metrics import wmape, wmape_by
 HORIZON = 3
 WINDOW_MONTHS = 12
 FEATURES = [
-    "naiji_qty", "naiji_prev_vintage", "revision", "naiji_next_1", "naiji_next_2",
-    "customer_id", "family", "lot_size", "unit_price", "actual_last", "actual_mean_3",
-    "actual_mean_12", "customer_ratio_12", "pair_ratio_12", "months_since_launch",
-    "months_to_eol", "target_month_of_year",
+    "naiji_qty",
+    "naiji_prev_vintage",
+    "revision",
+    "naiji_next_1",
+    "naiji_next_2",
+    "customer_id",
+    "family",
+    "lot_size",
+    "unit_price",
+    "actual_last",
+    "actual_mean_3",
+    "actual_mean_12",
+    "customer_ratio_12",
+    "pair_ratio_12",
+    "months_since_launch",
+    "months_to_eol",
+    "target_month_of_year",
 ]
 CATEGORICAL = ["customer_id", "family"]
 
@@ -55,32 +68,52 @@ def month_index(labels: pd.Series) -> pd.Series:
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     folder = Path(folder)
-    return {n: pd.read_csv(folder / f"{n}.csv", dtype={"eol_month": "string"})
-            for n in ("parts", "customers", "naiji", "orders")}
+    return {
+        n: pd.read_csv(folder / f"{n}.csv", dtype={"eol_month": "string"})
+        for n in ("parts", "customers", "naiji", "orders")
+    }
 
 
 def vintage_frame(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per horizon-3 内示 with features known at its issue month, and the actual."""
-    naiji = t["naiji"].drop(columns="record_id").drop_duplicates().assign(
-        issue=lambda d: month_index(d["issue_month"]), target=lambda d: month_index(d["target_month"]))
+    naiji = (
+        t["naiji"]
+        .drop(columns="record_id")
+        .drop_duplicates()
+        .assign(
+            issue=lambda d: month_index(d["issue_month"]),
+            target=lambda d: month_index(d["target_month"]),
+        )
+    )
     orders = t["orders"].assign(month=lambda d: month_index(d["month"]))
     key = ["part_id", "customer_id"]
     rows = naiji[naiji["horizon"] == HORIZON].copy()
-    same_target = naiji[naiji["horizon"] == HORIZON + 1][key + ["target", "naiji_qty"]]
-    rows = rows.merge(same_target.rename(columns={"naiji_qty": "naiji_prev_vintage"}),
-                      on=key + ["target"], how="left")
+    same_target = naiji[naiji["horizon"] == HORIZON + 1][[*key, "target", "naiji_qty"]]
+    rows = rows.merge(
+        same_target.rename(columns={"naiji_qty": "naiji_prev_vintage"}),
+        on=[*key, "target"],
+        how="left",
+    )
     rows["revision"] = rows["naiji_qty"] - rows["naiji_prev_vintage"]
     for h, name in ((2, "naiji_next_1"), (1, "naiji_next_2")):
-        nearer = naiji[naiji["horizon"] == h][key + ["issue", "naiji_qty"]]
-        rows = rows.merge(nearer.rename(columns={"naiji_qty": name}), on=key + ["issue"], how="left")
-    rows = rows.merge(orders.rename(columns={"month": "target", "order_qty": "actual"}),
-                      on=key + ["target"], how="left")
+        nearer = naiji[naiji["horizon"] == h][[*key, "issue", "naiji_qty"]]
+        rows = rows.merge(
+            nearer.rename(columns={"naiji_qty": name}), on=[*key, "issue"], how="left"
+        )
+    rows = rows.merge(
+        orders.rename(columns={"month": "target", "order_qty": "actual"}),
+        on=[*key, "target"],
+        how="left",
+    )
     rows = rows.join(_order_history(rows, orders))
     rows = rows.join(_ratio_history(rows, naiji, orders))
-    parts = t["parts"].assign(launch=lambda d: month_index(d["launch_month"]),
-                              eol=lambda d: month_index(d["eol_month"].fillna("9999-12")))
-    rows = rows.merge(parts[["part_id", "family", "lot_size", "unit_price", "launch", "eol"]],
-                      on="part_id")
+    parts = t["parts"].assign(
+        launch=lambda d: month_index(d["launch_month"]),
+        eol=lambda d: month_index(d["eol_month"].fillna("9999-12")),
+    )
+    rows = rows.merge(
+        parts[["part_id", "family", "lot_size", "unit_price", "launch", "eol"]], on="part_id"
+    )
     rows["months_since_launch"] = rows["target"] - rows["launch"]
     rows["months_to_eol"] = (rows["eol"] - rows["target"]).where(rows["eol"] < 9999 * 12)
     rows["target_month_of_year"] = rows["target"] % 12 + 1
@@ -91,14 +124,18 @@ def vintage_frame(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def _order_history(rows: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     """Last known order, and 3- and 12-month means, as of each row's issue month."""
-    wide = orders.pivot_table(index="month", columns=["part_id", "customer_id"],
-                              values="order_qty")
+    wide = orders.pivot_table(index="month", columns=["part_id", "customer_id"], values="order_qty")
     wide = wide.reindex(range(wide.index.min(), wide.index.max() + 1))
     known = wide.shift(1)  # at issue month i, orders up to i-1 are known
-    feats = {"actual_last": known, "actual_mean_3": known.rolling(3, min_periods=1).mean(),
-             "actual_mean_12": known.rolling(12, min_periods=1).mean()}
-    long = pd.concat({k: v.stack(["part_id", "customer_id"], future_stack=True)
-                      for k, v in feats.items()}, axis=1)
+    feats = {
+        "actual_last": known,
+        "actual_mean_3": known.rolling(3, min_periods=1).mean(),
+        "actual_mean_12": known.rolling(12, min_periods=1).mean(),
+    }
+    long = pd.concat(
+        {k: v.stack(["part_id", "customer_id"], future_stack=True) for k, v in feats.items()},
+        axis=1,
+    )
     idx = pd.MultiIndex.from_frame(rows[["issue", "part_id", "customer_id"]])
     return long.reindex(idx).reset_index(drop=True).set_axis(rows.index)
 
@@ -107,20 +144,27 @@ def _ratio_history(rows: pd.DataFrame, naiji: pd.DataFrame, orders: pd.DataFrame
     """Σ orders / Σ horizon-3 内示 over the 12 target months known at the issue month."""
     past = naiji[naiji["horizon"] == HORIZON].merge(
         orders.rename(columns={"month": "target", "order_qty": "actual"}),
-        on=["part_id", "customer_id", "target"])
+        on=["part_id", "customer_id", "target"],
+    )
     out = {}
-    for name, key in (("customer_ratio_12", ["customer_id"]),
-                      ("pair_ratio_12", ["part_id", "customer_id"])):
-        sums = past.groupby(key + ["target"])[["actual", "naiji_qty"]].sum()
+    for name, key in (
+        ("customer_ratio_12", ["customer_id"]),
+        ("pair_ratio_12", ["part_id", "customer_id"]),
+    ):
+        sums = past.groupby([*key, "target"])[["actual", "naiji_qty"]].sum()
         wide_a = sums["actual"].unstack(key)
         wide_n = sums["naiji_qty"].unstack(key)
         full = range(wide_a.index.min(), wide_a.index.max() + 2)
-        roll = lambda w: w.reindex(full).fillna(0).rolling(12, min_periods=1).sum().shift(1)  # noqa: E731
-        ratio = (roll(wide_a) / roll(wide_n).replace(0, np.nan))
+        ratio = _trailing_sum(wide_a, full) / _trailing_sum(wide_n, full).replace(0, np.nan)
         ratio = ratio.stack(key, future_stack=True) if len(key) > 1 else ratio.stack()
         idx = pd.MultiIndex.from_frame(rows[["issue", *key]])
         out[name] = ratio.reindex(idx).to_numpy()
     return pd.DataFrame(out, index=rows.index)
+
+
+def _trailing_sum(wide: pd.DataFrame, months: range) -> pd.DataFrame:
+    """Sum over the 12 months before each month (the current month not yet known)."""
+    return wide.reindex(months).fillna(0).rolling(12, min_periods=1).sum().shift(1)
 
 
 def evaluate(folder: str | Path, seed: int = 0) -> PartsLesson:
@@ -146,5 +190,6 @@ def evaluate_tables(tables: dict[str, pd.DataFrame], seed: int = 0) -> PartsLess
         corrected_wmape=wmape(test["actual"], test["corrected"]),
         lightgbm_wmape=wmape(test["actual"], test["lightgbm"]),
         share_parts_below_half=float((per_model < 0.5 * per_naiji).mean()),
-        parts_scored=len(per_naiji), window_start=start_label,
+        parts_scored=len(per_naiji),
+        window_start=start_label,
     )

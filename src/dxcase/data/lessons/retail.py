@@ -17,9 +17,26 @@ from dxcase.metrics import wmape
 
 WINDOW_DAYS = 91
 FEATURES = [
-    "store_id", "item_id", "category", "weekday", "month", "is_holiday", "event", "is_payday",
-    "promo", "discount", "temp_max", "temp_mean", "precip_mm", "temp_change", "floor_area_m2",
-    "lag_1", "lag_7", "lag_14", "mean_7", "mean_28",
+    "store_id",
+    "item_id",
+    "category",
+    "weekday",
+    "month",
+    "is_holiday",
+    "event",
+    "is_payday",
+    "promo",
+    "discount",
+    "temp_max",
+    "temp_mean",
+    "precip_mm",
+    "temp_change",
+    "floor_area_m2",
+    "lag_1",
+    "lag_7",
+    "lag_14",
+    "mean_7",
+    "mean_28",
 ]
 CATEGORICAL = ["store_id", "item_id", "category", "event"]
 
@@ -48,15 +65,24 @@ class RetailLesson:
         return self.manual_beats_naive and self.model_gain_over_manual >= 0.20
 
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "manual_beats_naive": self.manual_beats_naive,
-                "model_gain_over_manual": self.model_gain_over_manual, "holds": self.holds}
+        return {
+            **asdict(self),
+            "manual_beats_naive": self.manual_beats_naive,
+            "model_gain_over_manual": self.model_gain_over_manual,
+            "holds": self.holds,
+        }
 
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     folder = Path(folder)
     names = ["sales", "stores", "items", "calendar", "weather"]
-    return {n: pd.read_csv(folder / f"{n}.csv", parse_dates=["date"] if n in
-                           ("sales", "calendar", "weather") else None) for n in names}
+    return {
+        n: pd.read_csv(
+            folder / f"{n}.csv",
+            parse_dates=["date"] if n in ("sales", "calendar", "weather") else None,
+        )
+        for n in names
+    }
 
 
 def feature_frame(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -64,15 +90,21 @@ def feature_frame(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     sales = t["sales"].sort_values(["store_id", "item_id", "date"]).reset_index(drop=True)
     weather = t["weather"].sort_values(["region", "date"]).copy()
     prev_week = weather.groupby("region")["temp_mean"].transform(
-        lambda s: s.rolling(7, min_periods=1).mean().shift(1))
+        lambda s: s.rolling(7, min_periods=1).mean().shift(1)
+    )
     weather["temp_change"] = weather["temp_mean"] - prev_week
-    cal = t["calendar"].assign(is_holiday=lambda c: c["holiday_name"].notna(),
-                               month=lambda c: c["date"].dt.month)
-    frame = (sales.merge(t["stores"], on="store_id")
-             .merge(t["items"][["item_id", "category", "regular_price"]], on="item_id")
-             .merge(cal[["date", "weekday", "month", "is_holiday", "event", "is_payday"]], on="date")
-             .merge(weather[["date", "region", "temp_max", "temp_mean", "precip_mm",
-                             "temp_change"]], on=["date", "region"]))
+    cal = t["calendar"].assign(
+        is_holiday=lambda c: c["holiday_name"].notna(), month=lambda c: c["date"].dt.month
+    )
+    frame = (
+        sales.merge(t["stores"], on="store_id")
+        .merge(t["items"][["item_id", "category", "regular_price"]], on="item_id")
+        .merge(cal[["date", "weekday", "month", "is_holiday", "event", "is_payday"]], on="date")
+        .merge(
+            weather[["date", "region", "temp_max", "temp_mean", "precip_mm", "temp_change"]],
+            on=["date", "region"],
+        )
+    )
     frame = frame.sort_values(["store_id", "item_id", "date"]).reset_index(drop=True)
     frame["discount"] = 1.0 - frame["price"] / frame["regular_price"]
     frame = frame.join(lag_features(frame))
@@ -86,12 +118,15 @@ def lag_features(frame: pd.DataFrame) -> pd.DataFrame:
     wide = frame.pivot_table(index="date", columns=["store_id", "item_id"], values="sales_qty")
     wide = wide.asfreq("D")
     feats = {
-        "lag_1": wide.shift(1), "lag_7": wide.shift(7), "lag_14": wide.shift(14),
+        "lag_1": wide.shift(1),
+        "lag_7": wide.shift(7),
+        "lag_14": wide.shift(14),
         "mean_7": wide.shift(1).rolling(7, min_periods=4).mean(),
         "mean_28": wide.shift(1).rolling(28, min_periods=14).mean(),
     }
-    long = pd.concat({k: v.stack(["store_id", "item_id"], future_stack=True)
-                      for k, v in feats.items()}, axis=1)
+    long = pd.concat(
+        {k: v.stack(["store_id", "item_id"], future_stack=True) for k, v in feats.items()}, axis=1
+    )
     keys = pd.MultiIndex.from_frame(frame[["date", "store_id", "item_id"]])
     return long.reindex(keys).reset_index(drop=True)
 
@@ -115,5 +150,6 @@ def evaluate_tables(tables: dict[str, pd.DataFrame], seed: int = 0) -> RetailLes
         moving_average_28=wmape(y, test["mean_28"].fillna(0)),
         manual=wmape(y, test["manual_forecast"]),
         lightgbm=wmape(y, pred),
-        window_start=str(start.date()), rows=len(test),
+        window_start=str(start.date()),
+        rows=len(test),
     )

@@ -16,7 +16,9 @@ from dxcase.data.validate.types import parse
 from dxcase.errors import InputError, Problem, ProblemList
 
 
-def validate_dir(folder: str | Path, lang: str | None = None, cap_per_rule: int = 20) -> ProblemList:
+def validate_dir(
+    folder: str | Path, lang: str | None = None, cap_per_rule: int = 20
+) -> ProblemList:
     """Every problem in the folder (capped per file and rule); declared known issues as warnings."""
     folder = Path(folder)
     descriptor = read_descriptor(folder)
@@ -35,22 +37,36 @@ def validate_dir(folder: str | Path, lang: str | None = None, cap_per_rule: int 
         findings += foreign_key_findings(frames, resource, file)
         for rule in resource.get(RULES_KEY, []):
             if rule["rule"] not in RULES:
-                report.add(Problem(str(folder / DESCRIPTOR), "descriptor",
-                                   f"unknown rule {rule['rule']!r}", column=resource["name"]))
+                report.add(
+                    Problem(
+                        str(folder / DESCRIPTOR),
+                        "descriptor",
+                        f"unknown rule {rule['rule']!r}",
+                        column=resource["name"],
+                    )
+                )
                 continue
             findings += RULES[rule["rule"]](frames[resource["name"]], rule, resource["name"], file)
-    report.extend(classify(findings, descriptor.get(KNOWN_ISSUES_KEY, []),
-                           str(folder / DESCRIPTOR)))
+    report.extend(
+        classify(findings, descriptor.get(KNOWN_ISSUES_KEY, []), str(folder / DESCRIPTOR))
+    )
     return report
 
 
-def _check_resource(folder: Path, resource: dict[str, Any]
-                    ) -> tuple[pd.DataFrame | None, list[Problem]]:
+def _check_resource(
+    folder: Path, resource: dict[str, Any]
+) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Structure, then schema; the typed frame only if the file is readable and well-typed."""
     path = folder / resource["path"]
     if not path.is_file():
-        return None, [Problem(str(path), "missing-file", f"resource {resource['name']!r} "
-                              "is declared in datapackage.json but the file is absent")]
+        return None, [
+            Problem(
+                str(path),
+                "missing-file",
+                f"resource {resource['name']!r} "
+                "is declared in datapackage.json but the file is absent",
+            )
+        ]
     try:
         doc = decode_file(path, resource.get("encoding", "utf-8"))
     except InputError as exc:
@@ -60,11 +76,15 @@ def _check_resource(folder: Path, resource: dict[str, Any]
         return None, problems
     raw = read_csv_text(doc)
     declared = [f["name"] for f in resource["schema"]["fields"]]
-    problems = [Problem(str(path), "undeclared-column", "column is not in the schema", 1, c)
-                for c in raw.columns if c not in declared]
+    problems = [
+        Problem(str(path), "undeclared-column", "column is not in the schema", 1, c)
+        for c in raw.columns
+        if c not in declared
+    ]
     problems += schema_problems(raw, resource, str(path))
     if problems:
         return None, problems
-    typed = pd.DataFrame({f["name"]: parse(raw[f["name"]], f)
-                          for f in resource["schema"]["fields"]})
+    typed = pd.DataFrame(
+        {f["name"]: parse(raw[f["name"]], f) for f in resource["schema"]["fields"]}
+    )
     return typed, []

@@ -11,13 +11,16 @@ from dxcase.errors import Problem
 
 
 def matches(issue: dict[str, Any], finding: Finding) -> bool:
-    return (finding.resource in issue.get("resources", [])
-            and finding.problem.rule == issue["rule"]
-            and all(finding.context.get(k) == str(v) for k, v in issue.get("where", {}).items()))
+    return (
+        finding.resource in issue.get("resources", [])
+        and finding.problem.rule == issue["rule"]
+        and all(finding.context.get(k) == str(v) for k, v in issue.get("where", {}).items())
+    )
 
 
-def classify(findings: list[Finding], issues: list[dict[str, Any]],
-             descriptor_file: str) -> list[Problem]:
+def classify(
+    findings: list[Finding], issues: list[dict[str, Any]], descriptor_file: str
+) -> list[Problem]:
     """Findings matching a declared issue (within its max_count) become warnings.
 
     Declared issues that validation cannot check, or that were not found (a variant made with
@@ -34,10 +37,23 @@ def classify(findings: list[Finding], issues: list[dict[str, Any]],
             out.append(finding.problem)
     for issue in issues:
         if not issue.get("checked", True):
-            out.append(Problem(descriptor_file, "known-issue", "declared; not checked "
-                               f"automatically: {issue['description']['en']}",
-                               severity="warning", known_issue=issue["id"]))
+            out.append(
+                Problem(
+                    descriptor_file,
+                    "known-issue",
+                    f"declared; not checked automatically: {issue['description']['en']}",
+                    severity="warning",
+                    known_issue=issue["id"],
+                )
+            )
         elif used[issue["id"]] == 0:
-            out.append(Problem(descriptor_file, "known-issue", "declared but not found in "
-                               "this variant", severity="warning", known_issue=issue["id"]))
+            out.append(
+                Problem(
+                    descriptor_file,
+                    "known-issue",
+                    "declared but not found in this variant",
+                    severity="warning",
+                    known_issue=issue["id"],
+                )
+            )
     return out

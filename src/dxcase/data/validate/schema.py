@@ -14,8 +14,12 @@ from dxcase.errors import Problem
 
 HEADER_LINES = 1  # data row i (0-based) is line i + 2 of the file
 SEP = "|"  # between the rule name and the message in a pandera check's error text
-_WORDS = {"minimum": "below the minimum", "maximum": "above the maximum",
-          "enum": "not one of", "pattern": "does not match"}
+_WORDS = {
+    "minimum": "below the minimum",
+    "maximum": "above the maximum",
+    "enum": "not one of",
+    "pattern": "does not match",
+}
 
 
 def pandera_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
@@ -23,12 +27,17 @@ def pandera_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
     columns = {}
     for field in resource["schema"]["fields"]:
         cons = field.get("constraints", {})
-        checks = [pa.Check(lambda s, f=field: ~bad_type_mask(s, parse(s, f)),
-                           error=f"type{SEP}not a valid {field['type']}")]
+        checks = [
+            pa.Check(
+                lambda s, f=field: ~bad_type_mask(s, parse(s, f)),
+                error=f"type{SEP}not a valid {field['type']}",
+            )
+        ]
         for name, test in _constraint_checks(field, cons):
             checks.append(pa.Check(test, error=f"{name}{SEP}{_WORDS[name]} {cons[name]}"))
-        columns[field["name"]] = pa.Column(None, checks=checks,
-                                           nullable=not cons.get("required", False))
+        columns[field["name"]] = pa.Column(
+            None, checks=checks, nullable=not cons.get("required", False)
+        )
     pk = resource["schema"].get("primaryKey") or None
     return pa.DataFrameSchema(columns, unique=pk, strict=False, report_duplicates="exclude_first")
 
@@ -62,8 +71,11 @@ def schema_problems(frame: pd.DataFrame, resource: dict[str, Any], file: str) ->
     pk = resource["schema"].get("primaryKey", [])
     for index in cases.loc[pk_cases, "index"].dropna().unique():
         values = ", ".join(str(frame.at[index, c]) for c in pk)
-        problems.append(Problem(file, "primary-key", f"duplicate primary key ({values})",
-                                _line(index), "+".join(pk)))
+        problems.append(
+            Problem(
+                file, "primary-key", f"duplicate primary key ({values})", _line(index), "+".join(pk)
+            )
+        )
     problems += [_to_problem(row, file) for row in cases[~pk_cases].itertuples(index=False)]
     return sorted(problems, key=lambda p: (p.line or 0, p.column or ""))
 
@@ -75,10 +87,12 @@ def _line(index: Any) -> int | None:
 def _to_problem(case: Any, file: str) -> Problem:
     check, column = str(case.check), None if pd.isna(case.column) else str(case.column)
     if check == "column_in_dataframe":
-        return Problem(file, "missing-column", "required column is absent", 1,
-                       str(case.failure_case))
+        return Problem(
+            file, "missing-column", "required column is absent", 1, str(case.failure_case)
+        )
     if check == "not_nullable":
         return Problem(file, "required", "value is missing", _line(case.index), column)
     rule, _, message = check.partition(SEP)
-    return Problem(file, rule, f"{case.failure_case!r}: {message or rule}", _line(case.index),
-                   column)
+    return Problem(
+        file, rule, f"{case.failure_case!r}: {message or rule}", _line(case.index), column
+    )

@@ -23,8 +23,9 @@ def parse(values: pd.Series, field: dict[str, Any]) -> pd.Series:
     if kind == "yearmonth":
         return pd.to_datetime(values, format="%Y-%m", errors="coerce")
     if kind == "boolean":
-        mapped = values.map(lambda v: True if v in TRUE_VALUES else
-                            False if v in FALSE_VALUES else pd.NA)
+        mapped = values.map(
+            lambda v: True if v in TRUE_VALUES else False if v in FALSE_VALUES else pd.NA
+        )
         return mapped.astype("boolean")
     return values
 
