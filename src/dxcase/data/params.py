@@ -1,4 +1,4 @@
-"""Generator parameters: declared once in ``datasets/<name>/parameters.yaml``, overridable."""
+"""Generator parameters: declared once in ``datasets/<name>/dataset.yaml``, overridable."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def _convert(kind: str, raw: Any) -> Any:
 
 
 def load_params(raw: dict[str, Any], source: str) -> dict[str, Param]:
-    """Parameters declared in a parameters.yaml mapping, checked field by field."""
+    """Parameters declared in a dataset.yaml ``parameters`` mapping, checked field by field."""
     problems: list[Problem] = []
     params: dict[str, Param] = {}
     for name, spec in raw.items():

@@ -129,8 +129,7 @@ def _stores(ctx: GenerationContext, lay: Layout) -> pd.DataFrame:
             # hidden traits: manual forecast skill (noise sd) and optimism, forecasting pace
             "_skill_sd": rng.uniform(0.03, 0.14, lay.n_stores),
             "_optimism": rng.uniform(0.0, 0.04, lay.n_stores),
-            "_minutes_per_item": rng.uniform(0.8, 2.2, lay.n_stores),
-        }
+            }
     )
 
 
@@ -442,10 +441,9 @@ def _split(
     closed = {(store_ids[s], dates[d]) for s, d in zip(*np.nonzero(gap_rows), strict=True)}
     work = work[[(s, d) not in closed for s, d in zip(work["store_id"], work["date"], strict=True)]]
     stores_public = stores[["store_id", "region", "floor_area_m2", "opened_year"]]
-    items_public = items[["item_id", "name_ja", "name_en", "category", "launch_date"]].rename(
-        columns={"price": "regular_price"}
+    items_public = items[["item_id", "name_ja", "name_en", "category", "launch_date"]].assign(
+        regular_price=items["price"].to_numpy()
     )
-    items_public = items_public.assign(regular_price=items["price"].to_numpy())
     return GeneratedTables(
         learner={
             "sales": long.loc[history].reset_index(drop=True),
