@@ -26,19 +26,28 @@ if what == "generate":
 else:
     report = validate_dir(out)
     assert not report.has_errors, report.lines()
+import resource
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
 def run_step(name: str, scale: float, out: Path, hold: Path, what: str) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", STEP, name, str(scale), str(out), str(hold), what],
-                   check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", STEP, name, str(scale), str(out), str(hold), what],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"wall_s": round(wall, 2),
-            "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
-            "peak_mib": round(after.ru_maxrss / 1024, 0)}
+    peak_kib = int(done.stdout.strip().splitlines()[-1])  # the child's own ru_maxrss
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
+        "peak_mib": round(peak_kib / 1024, 0),
+    }
 
 
 def folder_mib(path: Path) -> float:
@@ -53,13 +62,21 @@ def main() -> None:
                 out, hold = Path(tmp) / f"{name}-{scale}", Path(tmp) / f"{name}-{scale}-hold"
                 gen = run_step(name, scale, out, hold, "generate")
                 val = run_step(name, scale, out, hold, "validate")
-                rows.append({"dataset": name, "scale": scale, "learner_mib": folder_mib(out),
-                             "generate": gen, "validate": val})
-                print(f"{name:13s} x{scale:<4g} {folder_mib(out):7.1f} MiB | generate "
-                      f"{gen['wall_s']:6.1f} s, peak {gen['peak_mib']:5.0f} MiB | validate "
-                      f"{val['wall_s']:6.1f} s, peak {val['peak_mib']:5.0f} MiB", flush=True)
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far, so peaks never decrease.
-    print("note: peak_mib is the largest child process so far (ru_maxrss of children)")
+                rows.append(
+                    {
+                        "dataset": name,
+                        "scale": scale,
+                        "learner_mib": folder_mib(out),
+                        "generate": gen,
+                        "validate": val,
+                    }
+                )
+                print(
+                    f"{name:13s} x{scale:<4g} {folder_mib(out):7.1f} MiB | generate "
+                    f"{gen['wall_s']:6.1f} s, peak {gen['peak_mib']:5.0f} MiB | validate "
+                    f"{val['wall_s']:6.1f} s, peak {val['peak_mib']:5.0f} MiB",
+                    flush=True,
+                )
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
     (results / "data.json").write_text(json.dumps(rows, indent=2) + "\n")
