@@ -71,7 +71,7 @@ def _section(name, data_dir, described, report, lesson, out, lang) -> str:
         f"<h2>{esc(name)}</h2>"
         f"<p>{t('demo_data_at', lang)} <code>{esc(data_dir)}</code> · "
         f'<a href="{esc(link)}">{t("demo_describe_link", lang)}</a></p>'
-        f"<p>{t('demo_validation', lang, errors=len(report.errors), warnings=len(report.warnings))}</p>"
+        f"<p>{t('demo_validation', lang, errors=report.error_count, warnings=len(report.warnings))}</p>"
         f"<p>{t('demo_lesson_heading', lang)}: {verdict}</p>"
         + table_html([t("describe_key", lang), t("describe_value", lang)], rows)
     )

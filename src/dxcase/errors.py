@@ -28,6 +28,11 @@ class Problem:
     severity: Severity = "error"
     known_issue: str | None = None  # id of a declared known issue this problem matches
 
+    @property
+    def is_error(self) -> bool:
+        """An error that fails the command (declared known issues and warnings do not)."""
+        return self.severity == "error" and self.known_issue is None
+
     def where(self) -> str:
         """``file:line [column]`` as editors and compilers print it."""
         place = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -52,7 +57,7 @@ class ProblemList:
         key = (problem.file, problem.rule)
         if self._shown[key] >= self.cap_per_rule:
             self.suppressed[key] += 1
-            if problem.severity == "error" and problem.known_issue is None:
+            if problem.is_error:
                 self.suppressed_errors += 1
             return
         self._shown[key] += 1
@@ -70,15 +75,20 @@ class ProblemList:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error" and p.known_issue is None]
+        return [p for p in self.problems if p.is_error]
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p not in self.errors]
+        return [p for p in self.problems if not p.is_error]
+
+    @property
+    def error_count(self) -> int:
+        """Errors found, including those beyond the per-rule cap."""
+        return len(self.errors) + self.suppressed_errors
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.errors) or self.suppressed_errors > 0
+        return self.error_count > 0
 
     def lines(self) -> list[str]:
         out = [str(p) for p in self.problems]

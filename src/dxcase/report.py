@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Iterable, Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import matplotlib_fontja  # noqa: F401  (registers a Japanese font for plot labels)
 
 STYLE = """
@@ -29,18 +26,6 @@ def esc(value: object) -> str:
     return html.escape(str(value))
 
 
-def figure_html(fig: plt.Figure, caption: str) -> str:
-    """The figure as an embedded PNG with a caption; closes the figure."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode()
-    return (
-        f'<figure><img alt="{esc(caption)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{esc(caption)}</figcaption></figure>"
-    )
-
-
 def table_html(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in rows)
@@ -48,6 +33,8 @@ def table_html(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def _cell(value: object) -> str:
+    if value is None:
+        return "<td></td>"
     if isinstance(value, float):
         return f'<td class="num">{value:,.3f}</td>'
     if isinstance(value, int) and not isinstance(value, bool):

@@ -121,9 +121,14 @@ def validate(directory: str, as_json: bool, lang: str | None) -> None:
     else:
         for line in report.lines():
             click.echo(line)
-    n_err = len(report.errors) + report.suppressed_errors
     click.echo(
-        t("validate_summary", lang, dir=directory, errors=n_err, warnings=len(report.warnings)),
+        t(
+            "validate_summary",
+            lang,
+            dir=directory,
+            errors=report.error_count,
+            warnings=len(report.warnings),
+        ),
         err=as_json,
     )
     if report.has_errors:

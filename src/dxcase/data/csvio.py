@@ -98,17 +98,3 @@ def read_csv_text(doc: CsvText) -> pd.DataFrame:
         on_bad_lines="skip",
         engine="c",
     )
-
-
-def read_csv_checked(
-    path: str | Path, encoding: str | None = None, expected_header: list[str] | None = None
-) -> tuple[pd.DataFrame, str]:
-    """Decode, check structure, and read ``path`` as strings; raise InputError listing problems."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", [Problem(str(path), "missing-file", "not found")])
-    doc = decode_file(path, encoding)
-    problems = structural_problems(doc, expected_header)
-    if problems:
-        raise InputError(f"{path}: the file is damaged", problems)
-    return read_csv_text(doc), doc.encoding

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from dxcase.atomic import write_text_atomic
@@ -14,7 +13,8 @@ from dxcase.data.lessons.parts import HORIZON
 from dxcase.data.package import KNOWN_ISSUES_KEY, VARIANT_KEY, read_descriptor
 from dxcase.i18n import current_lang, t
 from dxcase.metrics import wmape_by
-from dxcase.report import esc, figure_html, page, table_html
+from dxcase.plots import figure_html, plt
+from dxcase.report import esc, page, table_html
 
 
 def describe_dir(
@@ -78,7 +78,7 @@ def _tables(folder: Path, descriptor: dict[str, Any], lang: str) -> str:
 
 
 def _variant(variant: dict[str, Any], lang: str) -> str:
-    rows = [(k, v) for k, v in variant.items() if k != "parameters"]
+    rows = [(k, str(v)) for k, v in variant.items() if k != "parameters"]  # ids, not amounts
     rows += [(f"param {k}", v) for k, v in variant.get("parameters", {}).items()]
     return table_html([t("describe_key", lang), t("describe_value", lang)], rows)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from dxcase.errors import DxcaseError
+from dxcase.errors import InputError, Problem
 
 KEY_ENV = "DXCASE_COHORT_KEY"
 MIN_KEY_BYTES = 16
@@ -37,23 +37,34 @@ class CohortKey:
         return hmac.new(self.secret, b"dxcase-key-fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
-def load_key(key_file: str | os.PathLike[str] | None = None) -> CohortKey:
-    """The key from ``key_file``, else ``$DXCASE_COHORT_KEY``, else a fresh random one."""
+def load_key(
+    key_file: str | os.PathLike[str] | None = None,
+    env: str = KEY_ENV,
+    required: bool = False,
+    lang: str | None = None,
+) -> CohortKey:
+    """The key from ``key_file``, else ``$env``; else a fresh random one, or an error if required.
+
+    Keys shorter than 16 bytes are refused. The key itself is never printed or written.
+    """
+    from dxcase.i18n import t
+
+    source = str(key_file) if key_file is not None else f"${env}"
     if key_file is not None:
         secret = Path(key_file).read_bytes().strip()
-        source = f"file {key_file}"
-    elif os.environ.get(KEY_ENV):
-        secret = os.environ[KEY_ENV].encode()
-        source = f"${KEY_ENV}"
     else:
+        secret = os.environ.get(env, "").strip().encode()
+    if not secret:
+        if required:
+            message = t("key_missing", lang, env=env)
+            raise InputError(message, [Problem(source, "missing-key", message)])
         return CohortKey(
             secrets.token_bytes(32), "ephemeral (no key given: holdout not reproducible)"
         )
     if len(secret) < MIN_KEY_BYTES:
-        raise DxcaseError(
-            f"cohort key from {source} is too short: use at least {MIN_KEY_BYTES} bytes"
-        )
-    return CohortKey(secret, source)
+        message = t("key_short", lang, n=MIN_KEY_BYTES)
+        raise InputError(message, [Problem(source, "weak-key", message)])
+    return CohortKey(secret, f"file {key_file}" if key_file is not None else source)
 
 
 def public_rng(*parts: Any) -> np.random.Generator:

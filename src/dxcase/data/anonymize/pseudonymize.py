@@ -11,34 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
-from pathlib import Path
-
-from dxcase.errors import InputError, Problem
 
 KEY_ENV = "DXCASE_ANON_KEY"
-MIN_KEY_LENGTH = 16
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def load_key(key_file: str | Path | None, lang: str | None = None) -> bytes:
-    """The secret key from ``key_file`` or ``$DXCASE_ANON_KEY``; error if neither is set."""
-    from dxcase.i18n import t
-
-    source = str(key_file) if key_file else f"${KEY_ENV}"
-    if key_file:
-        key = Path(key_file).read_bytes().strip()
-    else:
-        key = os.environ.get(KEY_ENV, "").strip().encode("utf-8")
-    if not key:
-        raise InputError(
-            t("anonymize_no_key", lang),
-            [Problem(source, "missing-key", t("anonymize_no_key", lang))],
-        )
-    if len(key) < MIN_KEY_LENGTH:
-        message = t("anonymize_short_key", lang, n=MIN_KEY_LENGTH)
-        raise InputError(message, [Problem(source, "weak-key", message)])
-    return key
 
 
 _TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD.encode())

@@ -18,6 +18,7 @@ from dxcase.data.anonymize.risks import Risk
 from dxcase.data.anonymize.table import InputTable, TableResult
 from dxcase.errors import Problem
 from dxcase.i18n import current_lang, t
+from dxcase.report import page, table_html
 
 
 def _describe(rule: ColumnRule, derived: dict[str, str]) -> str:
@@ -93,15 +94,6 @@ def to_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
 
 
-def _table(headers: list[str], rows: list[list[Any]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _section(title: str, content: str) -> str:
     return f"<section><h2>{escape(title)}</h2>{content}</section>"
 
@@ -122,7 +114,7 @@ def to_html(report: dict[str, Any]) -> str:
         _section(h("threat_model"), f"<p>{escape(h('threat_model_text'))}</p>"),
         _section(
             h("risks"),
-            _table(
+            table_html(
                 [h("level"), h("kind"), h("file"), h("column"), h("message"), h("details")], risks
             )
             if risks
@@ -130,14 +122,14 @@ def to_html(report: dict[str, Any]) -> str:
         ),
         _section(
             h("inputs"),
-            _table(
+            table_html(
                 [h("file"), h("encoding"), h("rows"), h("n_columns")],
                 [[i["file"], i["encoding"], i["rows"], i["columns"]] for i in report["inputs"]],
             ),
         ),
         _section(
             h("columns"),
-            _table(
+            table_html(
                 [h("file"), h("column"), h("action"), h("detail"), h("in_output")],
                 [
                     [c["file"], c["column"], c["action"], c["detail"], c["in_output"]]
@@ -147,14 +139,14 @@ def to_html(report: dict[str, Any]) -> str:
         ),
         _section(
             h("findings", total=report["findings"]["total"]),
-            _table(
+            table_html(
                 [h("file"), h("column"), h("category"), h("count")],
                 [
                     [c["file"], c["column"], c["category"], c["count"]]
                     for c in report["findings"]["by_column"]
                 ],
             )
-            + _table(
+            + table_html(
                 [h("file"), h("line"), h("column"), h("category"), h("excerpt"), h("redacted")],
                 [
                     [f["file"], f["line"], f["column"], f["category"], f["excerpt"], f["redacted"]]
@@ -164,7 +156,7 @@ def to_html(report: dict[str, Any]) -> str:
         ),
         _section(
             h("warnings"),
-            _table(
+            table_html(
                 [h("file"), h("line"), h("column"), h("kind"), h("message")],
                 [
                     [w["file"], w["line"], w["column"], w["rule"], w["message"]]
@@ -175,16 +167,4 @@ def to_html(report: dict[str, Any]) -> str:
             else f"<p>{escape(h('none'))}</p>",
         ),
     ]
-    style = (
-        "body{font-family:sans-serif;margin:2em;max-width:70em}"
-        "table{border-collapse:collapse;margin:.5em 0 1.5em}"
-        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
-        "th{background:#f3f3f3}"
-    )
-    title = escape(h("title"))
-    return (
-        f'<!DOCTYPE html>\n<html lang="{escape(lang)}"><head><meta charset="utf-8">'
-        f"<title>{title}</title><style>{style}</style></head><body><h1>{title}</h1>"
-        + "".join(parts)
-        + "</body></html>\n"
-    )
+    return page(h("title"), "".join(parts), lang)

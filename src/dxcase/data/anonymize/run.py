@@ -15,11 +15,12 @@ from typing import Any
 from dxcase.atomic import atomic_dir
 from dxcase.data.anonymize.config import ColumnRule, Config, column_problems, load_config
 from dxcase.data.anonymize.leaks import SubstringIndex, mask
-from dxcase.data.anonymize.pseudonymize import Keyed, load_key
+from dxcase.data.anonymize.pseudonymize import KEY_ENV, Keyed
 from dxcase.data.anonymize.report import build_report, to_html, to_json
 from dxcase.data.anonymize.risks import Risk, assess
 from dxcase.data.anonymize.table import InputTable, Plan, TableResult, anonymize_table
 from dxcase.data.csvio import decode_file, read_csv_text, structural_problems
+from dxcase.data.keys import load_key
 from dxcase.errors import InputError, Problem, ProblemList
 from dxcase.i18n import t
 
@@ -51,9 +52,7 @@ def row_lines(text: str) -> list[int]:
 
 def _fail_if(problems: ProblemList, summary_key: str, lang: str | None) -> None:
     if problems.has_errors:
-        raise InputError(
-            t(summary_key, lang, n=len(problems.errors) + problems.suppressed_errors), problems
-        )
+        raise InputError(t(summary_key, lang, n=problems.error_count), problems)
 
 
 def read_inputs(
@@ -190,8 +189,8 @@ def anonymize(
 ) -> RunResult:
     """Anonymize ``inputs`` by ``config_path`` into ``out``; raise InputError on any problem."""
     config = load_config(config_path)
-    keyed_secret = load_key(key_file, lang)
-    keyed = Keyed(keyed_secret)
+    secret = load_key(key_file, env=KEY_ENV, required=True, lang=lang).secret
+    keyed = Keyed(secret)
     problems = ProblemList()
     tables = read_inputs([Path(p) for p in inputs], config, encoding, problems)
     _fail_if(problems, "anonymize_bad_input", lang)
@@ -211,9 +210,7 @@ def anonymize(
     risks = assess(results, config, lang)
     report = build_report(config, tables, results, risks, warnings, lang)
     texts = {"report/report.json": to_json(report), "report/report.html": to_html(report)}
-    forbidden = SubstringIndex(
-        {**originals, keyed_secret.decode("utf-8", "replace"): "the secret key"}
-    )
+    forbidden = SubstringIndex({**originals, secret.decode("utf-8", "replace"): "the secret key"})
     leaks = ProblemList()
     leaks.extend(_leaks(results, tables, texts, forbidden, lang))
     _fail_if(leaks, "anonymize_leak", lang)

@@ -129,7 +129,7 @@ def _stores(ctx: GenerationContext, lay: Layout) -> pd.DataFrame:
             # hidden traits: manual forecast skill (noise sd) and optimism, forecasting pace
             "_skill_sd": rng.uniform(0.03, 0.14, lay.n_stores),
             "_optimism": rng.uniform(0.0, 0.04, lay.n_stores),
-            }
+        }
     )
 
 
@@ -240,7 +240,7 @@ def _season_direction(cal: pd.DataFrame, temp: np.ndarray) -> tuple[np.ndarray, 
     """Warming season flag by day, and each region's change against the previous week."""
     doy = cal["date"].dt.day_of_year.to_numpy()
     warming = (doy >= 32) & (doy < 217)  # February to early August
-    prev = pd.DataFrame(temp.T).rolling(7, min_periods=1).mean().shift(1).bfill().to_numpy().T
+    prev = _previous_week_mean(temp)
     return warming, temp - prev
 
 
@@ -339,23 +339,22 @@ def _manual_forecast(ctx, lay, cal, stores, items, qty, log_mu, forecast, promo)
     """What each store's staff forecast the day before (see DATASHEET: manual forecasts)."""
     rng = ctx.rng("manual")
     y = qty.astype(float)
-    lag = lambda k: np.concatenate([np.repeat(y[..., :1], k, axis=2), y[..., :-k]], axis=2)  # noqa: E731
-    same_weekday = (lag(7) + lag(14)) / 2.0
-    last_week = sum(lag(k) for k in range(1, 8)) / 7.0
+    same_weekday = (_lagged(y, 7) + _lagged(y, 14)) / 2.0
+    last_week = sum(_lagged(y, k) for k in range(1, 8)) / 7.0
     cats = items["category"].to_numpy()
     wd_true = np.array([WEEKDAY.get(c, WEEKDAY["default"]) for c in cats])  # (item, 7)
     wd_staff = wd_true**0.6 / (wd_true**0.6).mean(axis=1, keepdims=True)
     wd = cal["weekday"].to_numpy()
     anchor = 0.35 * same_weekday + 0.65 * last_week * wd_staff[:, wd][None]
     # Staff discount promo days in the anchor only roughly, and expect a flat lift.
-    promo_lift = np.where(promo, 1.8, 1.0) / np.where(_lagged(promo, 7), 1.25, 1.0)
+    was_promo = _lagged(promo, 7, pad=np.zeros_like(promo[..., :1]))
+    promo_lift = np.where(promo, 1.8, 1.0) / np.where(was_promo, 1.25, 1.0)
     special = (cal["holiday_name"].notna() | cal["event"].notna()).to_numpy()
     optimism = 1.0 + stores["_optimism"].to_numpy()[:, None, None] + 0.10 * special[None, None, :]
     region = stores["region"].map({r: i for i, r in enumerate(REGIONS)}).to_numpy()
     # Staff nudge forecasts by a third of the change in tomorrow's forecast against last week.
     fc = forecast["temp_mean"]
-    last_week_temp = pd.DataFrame(fc.T).rolling(7, min_periods=1).mean().shift(1).bfill()
-    warm_hint = (fc - last_week_temp.to_numpy().T)[region] / 10.0 / 3.0  # (store, day)
+    warm_hint = (fc - _previous_week_mean(fc))[region] / 10.0 / 3.0  # (store, day)
     temp_adj = np.exp(
         items["temp_slope"].to_numpy()[None, :, None]
         * warm_hint[:, None, :]
@@ -366,8 +365,17 @@ def _manual_forecast(ctx, lay, cal, stores, items, qty, log_mu, forecast, promo)
     return np.where(raw >= 20, np.round(raw / 5) * 5, np.round(raw)).astype(np.int64)
 
 
-def _lagged(a: np.ndarray, k: int) -> np.ndarray:
-    return np.concatenate([np.zeros_like(a[..., :k]), a[..., :-k]], axis=2)
+def _lagged(a: np.ndarray, k: int, pad: np.ndarray | None = None) -> np.ndarray:
+    """``a`` shifted k days later along the last axis; the first k days repeat ``pad``
+    (default: the first day's values)."""
+    fill = a[..., :1] if pad is None else pad
+    return np.concatenate([np.repeat(fill, k, axis=-1), a[..., :-k]], axis=-1)
+
+
+def _previous_week_mean(values: np.ndarray) -> np.ndarray:
+    """Mean of the 7 days before each day, per row of a (region, day) array."""
+    frame = pd.DataFrame(values.T).rolling(7, min_periods=1).mean().shift(1).bfill()
+    return frame.to_numpy().T
 
 
 def _forecast_minutes(ctx: GenerationContext, lay: Layout, cal: pd.DataFrame) -> np.ndarray:
@@ -429,17 +437,15 @@ def _split(
     )
     forecast_df = _region_frame(dates, forecast)
     in_holdout = weather_df["date"] >= dates[h0]
+    # One row per store and history day the store was open (any item has a row), by date.
+    open_day, open_store = np.nonzero(exists.any(axis=1)[:, :h0].T)
     work = pd.DataFrame(
         {
-            "date": np.repeat(dates, lay.n_stores)[None].reshape(-1),
-            "store_id": np.tile(store_ids, lay.days),
-            "minutes": minutes.T.reshape(-1),
+            "date": dates[open_day],
+            "store_id": store_ids[open_store],
+            "minutes": minutes[open_store, open_day],
         }
     )
-    work = work[work["date"] < dates[h0]]
-    gap_rows = ~exists.any(axis=1)  # (store, day) with no rows at all: store closed
-    closed = {(store_ids[s], dates[d]) for s, d in zip(*np.nonzero(gap_rows), strict=True)}
-    work = work[[(s, d) not in closed for s, d in zip(work["store_id"], work["date"], strict=True)]]
     stores_public = stores[["store_id", "region", "floor_area_m2", "opened_year"]]
     items_public = items[["item_id", "name_ja", "name_en", "category", "launch_date"]].assign(
         regular_price=items["price"].to_numpy()

@@ -11,8 +11,7 @@ from dxcase.data.csvio import decode_file, read_csv_text, structural_problems
 from dxcase.data.package import DESCRIPTOR, KNOWN_ISSUES_KEY, RULES_KEY, read_descriptor
 from dxcase.data.validate.known import classify
 from dxcase.data.validate.rules import RULES, Finding, foreign_key_findings
-from dxcase.data.validate.schema import schema_problems
-from dxcase.data.validate.types import parse
+from dxcase.data.validate.schema import schema_problems, typed_columns
 from dxcase.errors import InputError, Problem, ProblemList
 
 
@@ -81,10 +80,8 @@ def _check_resource(
         for c in raw.columns
         if c not in declared
     ]
-    problems += schema_problems(raw, resource, str(path))
+    typed = typed_columns(raw, resource)
+    problems += schema_problems(raw, typed, resource, str(path))
     if problems:
         return None, problems
-    typed = pd.DataFrame(
-        {f["name"]: parse(raw[f["name"]], f) for f in resource["schema"]["fields"]}
-    )
-    return typed, []
+    return pd.DataFrame(typed), []

@@ -74,8 +74,12 @@ def outlier(
     col, by = rule["field"], list(rule["by"])
     data = frame.sort_values([*by], kind="stable")
     values = data[col].astype(float)
-    median = values.groupby([data[b] for b in by]).transform(
-        lambda s: s.rolling(29, center=True, min_periods=7).median()
+    median = (
+        values.groupby([data[b] for b in by], sort=False)
+        .rolling(29, center=True, min_periods=7)
+        .median()
+        .droplevel(list(range(len(by))))
+        .reindex(values.index)
     )
     flagged = (values > rule["factor"] * median) & (values - median >= rule["min_excess"])
     for index in flagged.index[flagged.fillna(False).to_numpy(bool)]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -22,18 +21,32 @@ _WORDS = {
 }
 
 
-def pandera_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
-    """A pandera schema equivalent to the resource's Table Schema (types, constraints, key)."""
+def typed_columns(frame: pd.DataFrame, resource: dict[str, Any]) -> dict[str, pd.Series]:
+    """Each declared column present in ``frame``, parsed once to its Table Schema type."""
+    return {
+        f["name"]: parse(frame[f["name"]], f)
+        for f in resource["schema"]["fields"]
+        if f["name"] in frame.columns
+    }
+
+
+def pandera_schema(resource: dict[str, Any], typed: dict[str, pd.Series]) -> pa.DataFrameSchema:
+    """A pandera schema equivalent to the resource's Table Schema (types, constraints, key).
+
+    Checks compare the raw strings with ``typed`` (the same column, already parsed), so each
+    column is parsed once however many constraints it has.
+    """
     columns = {}
     for field in resource["schema"]["fields"]:
         cons = field.get("constraints", {})
+        values = typed.get(field["name"])
         checks = [
             pa.Check(
-                lambda s, f=field: ~bad_type_mask(s, parse(s, f)),
+                lambda s, v=values: ~bad_type_mask(s, v),
                 error=f"type{SEP}not a valid {field['type']}",
             )
         ]
-        for name, test in _constraint_checks(field, cons):
+        for name, test in _constraint_checks(cons, values):
             checks.append(pa.Check(test, error=f"{name}{SEP}{_WORDS[name]} {cons[name]}"))
         columns[field["name"]] = pa.Column(
             None, checks=checks, nullable=not cons.get("required", False)
@@ -42,26 +55,24 @@ def pandera_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, unique=pk, strict=False, report_duplicates="exclude_first")
 
 
-def _constraint_checks(field: dict[str, Any], cons: dict[str, Any]):
-    def typed(s: pd.Series) -> pd.Series:
-        return parse(s, field)
-
+def _constraint_checks(cons: dict[str, Any], values: pd.Series | None):
     if "minimum" in cons:
-        yield "minimum", lambda s: ~(typed(s) < cons["minimum"]).fillna(False)
+        yield "minimum", lambda s: ~(values < cons["minimum"]).fillna(False)
     if "maximum" in cons:
-        yield "maximum", lambda s: ~(typed(s) > cons["maximum"]).fillna(False)
+        yield "maximum", lambda s: ~(values > cons["maximum"]).fillna(False)
     if "enum" in cons:
         allowed = {str(v) for v in cons["enum"]}
         yield "enum", lambda s: s.isna() | s.isin(allowed)
     if "pattern" in cons:
-        pattern = re.compile(cons["pattern"])
-        yield "pattern", lambda s: s.isna() | s.map(lambda v: bool(pattern.fullmatch(str(v))))
+        yield "pattern", lambda s: s.isna() | s.str.fullmatch(cons["pattern"]).fillna(False)
 
 
-def schema_problems(frame: pd.DataFrame, resource: dict[str, Any], file: str) -> list[Problem]:
+def schema_problems(
+    frame: pd.DataFrame, typed: dict[str, pd.Series], resource: dict[str, Any], file: str
+) -> list[Problem]:
     """Every type, constraint, missing-column and primary-key failure as a Problem, by line."""
     try:
-        pandera_schema(resource).validate(frame, lazy=True)
+        pandera_schema(resource, typed).validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
     else:

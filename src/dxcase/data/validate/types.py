@@ -23,10 +23,10 @@ def parse(values: pd.Series, field: dict[str, Any]) -> pd.Series:
     if kind == "yearmonth":
         return pd.to_datetime(values, format="%Y-%m", errors="coerce")
     if kind == "boolean":
-        mapped = values.map(
-            lambda v: True if v in TRUE_VALUES else False if v in FALSE_VALUES else pd.NA
-        )
-        return mapped.astype("boolean")
+        typed = pd.Series(pd.NA, index=values.index, dtype="boolean")
+        typed[values.isin(TRUE_VALUES)] = True
+        typed[values.isin(FALSE_VALUES)] = False
+        return typed
     return values
 
 
