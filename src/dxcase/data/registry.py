@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,19 +13,12 @@ import yaml
 
 from dxcase.data.params import Param, load_params
 from dxcase.errors import DxcaseError
-
-DATASETS_ENV = "DXCASE_DATASETS"
+from dxcase.paths import content_root
 
 
 def datasets_root() -> Path:
     """``$DXCASE_DATASETS``, else the repository's ``datasets/`` folder."""
-    if os.environ.get(DATASETS_ENV):
-        return Path(os.environ[DATASETS_ENV])
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "datasets").is_dir() and (parent / "pyproject.toml").is_file():
-            return parent / "datasets"
-    raise DxcaseError(f"cannot find the datasets folder: set ${DATASETS_ENV}")
+    return content_root("datasets")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Case authoring: scaffold a case, build its student release through nbgrader, validate it."""

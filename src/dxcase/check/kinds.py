@@ -1,0 +1,188 @@
+"""The visible part of each kind of check, and how each kind compares with an expected value.
+
+A visible check looks only at the learner's value (its type, range, shape and consistency with
+the data) and returns a :class:`Failure` naming a message code, or ``None``. Comparisons take
+the expected value that a grader's hidden part computed; they never need it at release time.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a value failed: a message code (``messages`` key) and the fields it shows."""
+
+    code: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_number(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Failure | None:
+    if not _is_number(value):
+        return Failure("not_a_number", {"type": type(value).__name__})
+    value = float(value)
+    if not math.isfinite(value):
+        return Failure("not_finite")
+    if visible.get("integer") and not value.is_integer():
+        return Failure("not_integer")
+    if "min" in visible and value < visible["min"]:
+        return Failure("below_min", {"min": visible["min"]})
+    if "max" in visible and value > visible["max"]:
+        return Failure("above_max", {"max": visible["max"]})
+    return None
+
+
+def check_choice(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Failure | None:
+    options = visible["options"]
+    if value not in options:
+        return Failure("not_an_option", {"options": ", ".join(map(str, options))})
+    return None
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return None
+    return list(value)
+
+
+def check_subset(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Failure | None:
+    items = _as_list(value)
+    if items is None:
+        return Failure("not_a_list", {"type": type(value).__name__})
+    unknown = [str(i) for i in items if i not in visible.get("options", items)]
+    if unknown:
+        return Failure("unknown_items", {"items": ", ".join(unknown)})
+    if len(set(items)) != len(items):
+        return Failure("duplicates")
+    if len(items) < visible.get("min_size", 0):
+        return Failure("too_few", {"n": visible["min_size"]})
+    if "max_size" in visible and len(items) > visible["max_size"]:
+        return Failure("too_many", {"n": visible["max_size"]})
+    return None
+
+
+def check_dataframe(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Failure | None:
+    import pandas as pd
+
+    if isinstance(value, pd.Series):
+        value = value.reset_index()
+    if not isinstance(value, pd.DataFrame):
+        return Failure("not_a_dataframe", {"type": type(value).__name__})
+    frame = value if not visible.get("use_index") else value.reset_index()
+    missing = [c for c in visible.get("columns", []) if c not in frame.columns]
+    if missing:
+        return Failure("missing_columns", {"columns": ", ".join(missing)})
+    if len(frame) < visible.get("min_rows", 0):
+        return Failure("too_few_rows", {"n": visible["min_rows"]})
+    if "max_rows" in visible and len(frame) > visible["max_rows"]:
+        return Failure("too_many_rows", {"n": visible["max_rows"]})
+    for col in visible.get("no_missing", []):
+        if frame[col].isna().any():
+            return Failure("has_missing", {"column": col})
+    for col, (lo, hi) in visible.get("ranges", {}).items():
+        values = pd.to_numeric(frame[col], errors="coerce")
+        if values.isna().any() or (values < lo).any() or (values > hi).any():
+            return Failure("out_of_range", {"column": col, "min": lo, "max": hi})
+    return None
+
+
+def check_forecast_file(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Failure | None:
+    """A CSV of forecasts with one row per key in the data's ``keys_file``, values >= 0."""
+    import pandas as pd
+
+    if not isinstance(value, str | Path) or not Path(value).is_file():
+        return Failure("no_file", {"path": str(value)})
+    keys, column = visible["keys"], visible["value"]
+    try:
+        frame = pd.read_csv(value, dtype={k: str for k in keys})
+    except (ValueError, UnicodeDecodeError) as exc:
+        return Failure("unreadable_file", {"path": str(value), "error": str(exc)[:200]})
+    missing = [c for c in [*keys, column] if c not in frame.columns]
+    if missing:
+        return Failure("missing_columns", {"columns": ", ".join(missing)})
+    if frame.duplicated(keys).any():
+        return Failure("duplicate_keys", {"n": int(frame.duplicated(keys).sum())})
+    values = pd.to_numeric(frame[column], errors="coerce")
+    if values.isna().any() or (values < 0).any() or not values.map(math.isfinite).all():
+        return Failure("bad_values", {"column": column})
+    if ctx.get("data_dir") and visible.get("keys_file"):
+        wanted = pd.read_csv(Path(ctx["data_dir"]) / visible["keys_file"], dtype=str)[keys]
+        merged = wanted.merge(frame[keys], how="outer", indicator=True)
+        absent = int((merged["_merge"] == "left_only").sum())
+        extra = int((merged["_merge"] == "right_only").sum())
+        if absent or extra:
+            return Failure("keys_mismatch", {"absent": absent, "extra": extra})
+    return None
+
+
+VISIBLE: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], Failure | None]] = {
+    "number": check_number,
+    "choice": check_choice,
+    "subset": check_subset,
+    "dataframe": check_dataframe,
+    "forecast_file": check_forecast_file,
+}
+
+
+def close(value: float, expected: float, tolerance: dict[str, Any]) -> bool:
+    """``|value − expected| <= max(abs, rel × |expected|)``; exact when no tolerance is given."""
+    allowed = max(
+        float(tolerance.get("abs", 0.0)), float(tolerance.get("rel", 0.0)) * abs(expected)
+    )
+    return abs(float(value) - float(expected)) <= allowed + 1e-12
+
+
+def matches(kind: str, value: Any, expected: Any, tolerance: dict[str, Any]) -> bool:
+    """Whether ``value`` equals ``expected`` for this kind, within the task's tolerance."""
+    if kind == "number":
+        return close(value, expected, tolerance)
+    if kind == "choice":
+        return value == expected
+    if kind == "subset":
+        return set(value) == set(expected)
+    if kind == "dataframe":
+        return _frames_match(value, expected, tolerance)
+    raise ValueError(f"a {kind} task has no exact comparison")
+
+
+def _frames_match(value: Any, expected: Any, tolerance: dict[str, Any]) -> bool:
+    import pandas as pd
+
+    value = value.reset_index() if isinstance(value, pd.Series) else value
+    expected = expected.reset_index() if isinstance(expected, pd.Series) else expected
+    keys, column = tolerance["keys"], tolerance["column"]
+    joined = expected[[*keys, column]].merge(
+        value[[*keys, column]], on=keys, how="left", suffixes=("_expected", "_value")
+    )
+    if len(joined) != len(expected) or joined[f"{column}_value"].isna().any():
+        return False
+    return all(
+        close(v, e, tolerance)
+        for v, e in zip(joined[f"{column}_value"], joined[f"{column}_expected"], strict=True)
+    )
+
+
+def fingerprint(kind: str, expected: Any, tolerance: dict[str, Any]) -> list[Any]:
+    """The expected value as plain JSON data, so a release can be searched for it."""
+    if kind == "number":
+        return [float(expected)]
+    if kind in ("choice",):
+        return [expected]
+    if kind == "subset":
+        return [sorted(map(str, expected))]
+    if kind == "dataframe":
+        import pandas as pd
+
+        frame = expected.reset_index() if isinstance(expected, pd.Series) else expected
+        return [float(v) for v in frame[tolerance["column"]]]
+    return []

@@ -1,0 +1,1 @@
+"""Grading: holdout scoring through graders/<case> (cohort autograding builds on it)."""

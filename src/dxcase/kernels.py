@@ -1,0 +1,162 @@
+"""Run one notebook in a fresh kernel: parameters injected, threads capped, time and memory read.
+
+This is the one place dxcase executes notebooks (case validation, batch runs, grading), so
+every run gets the same safeguards:
+
+- kernels talk over IPC sockets in a private folder, with unique connection files (many
+  kernels started at once over TCP race for ports);
+- OpenMP and BLAS threads are set to the run's share of the cores, with the passive wait
+  policy, so LightGBM kernels side by side do not starve each other;
+- the kernel's own peak memory (``ru_maxrss``) is read by a probe cell appended at the end,
+  and removed from the saved notebook.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+PROBE_TAG = "dxcase-probe"
+_PROBE = (
+    "import resource as _r, json as _j\n"
+    "print('DXCASE_PEAK_KIB=' + _j.dumps(_r.getrusage(_r.RUSAGE_SELF).ru_maxrss))"
+)
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """Environment that caps a kernel's OpenMP/BLAS threads and makes idle threads sleep."""
+    env = {name: str(max(1, threads)) for name in THREAD_VARS}
+    env["OMP_WAIT_POLICY"] = "passive"
+    return env
+
+
+@dataclass
+class CellError:
+    """The first (or every) cell that raised: its index, grade id, exception name and value."""
+
+    index: int
+    ename: str
+    evalue: str
+    grade_id: str | None = None
+
+
+@dataclass
+class RunResult:
+    """What happened when a notebook ran."""
+
+    notebook: NotebookNode
+    seconds: float
+    peak_mib: float | None
+    errors: list[CellError] = field(default_factory=list)
+    timed_out: bool = False
+    failure: str | None = None  # kernel died, timeout or start failure
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.failure is None
+
+
+def run_notebook(
+    nb: NotebookNode | str | os.PathLike[str],
+    cwd: str | os.PathLike[str],
+    parameters: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    threads: int = 2,
+    cell_timeout: float = 600,
+    allow_errors: bool = False,
+) -> RunResult:
+    """Execute ``nb`` top to bottom in ``cwd``; never raises for errors in the notebook itself."""
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if not isinstance(nb, NotebookNode):
+        nb = nbformat.read(str(nb), as_version=4)
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:  # papermill expects every cell to carry a tags list
+        cell.metadata.setdefault("tags", [])
+    nb.metadata.setdefault("papermill", {})
+    if parameters:
+        from papermill.parameterize import parameterize_notebook
+
+        nb = parameterize_notebook(nb, dict(parameters), kernel_name="python3", language="python")
+    probe = nbformat.v4.new_code_cell(_PROBE)
+    probe.metadata["tags"] = [PROBE_TAG]
+    nb.cells.append(probe)
+
+    kernel_env = {**os.environ, **thread_env(threads), **(env or {})}
+    kernel_env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    result = RunResult(nb, 0.0, None)
+    with tempfile.TemporaryDirectory(prefix="dxcase-kernel-") as runtime:
+        km = KernelManager(
+            kernel_name="python3",
+            transport="ipc",
+            ip=str(Path(runtime) / "k"),
+            connection_file=str(Path(runtime) / "kernel.json"),
+        )
+        client = NotebookClient(
+            nb,
+            km=km,
+            timeout=cell_timeout,
+            allow_errors=allow_errors,
+            record_timing=False,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        start = time.perf_counter()
+        try:
+            client.execute(env=kernel_env, cwd=str(cwd))
+        except CellTimeoutError as exc:
+            result.timed_out, result.failure = True, f"cell timed out: {str(exc)[:300]}"
+        except DeadKernelError as exc:
+            result.failure = f"kernel died: {exc}"
+        except CellExecutionError:
+            pass  # recorded below from the cell outputs
+        except RuntimeError as exc:
+            result.failure = f"kernel failed: {exc}"
+        result.seconds = time.perf_counter() - start
+    result.errors = cell_errors(nb)
+    result.peak_mib = _read_probe(nb)
+    nb.cells = [c for c in nb.cells if PROBE_TAG not in c.metadata.get("tags", [])]
+    result.notebook = nb
+    return result
+
+
+def cell_errors(nb: NotebookNode) -> list[CellError]:
+    """Every code cell whose outputs hold an error, in order."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                found.append(CellError(index, out.ename, out.evalue, grade_id))
+                break
+    return found
+
+
+def _read_probe(nb: NotebookNode) -> float | None:
+    for cell in nb.cells:
+        if PROBE_TAG not in cell.metadata.get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            text = out.get("text", "")
+            if "DXCASE_PEAK_KIB=" in text:
+                return int(text.split("DXCASE_PEAK_KIB=")[1].split()[0]) / 1024
+    return None
