@@ -7,6 +7,7 @@ import sys
 import click
 
 from dxcase import __version__
+from dxcase.author.cli import author
 from dxcase.data.cli import data
 from dxcase.errors import DxcaseError
 
@@ -19,11 +20,13 @@ def cli() -> None:
     \b
     Groups:
       data    generate, validate, describe and anonymize case datasets
+      author  scaffold, build and validate case studies
       demo    run the main job on the bundled defaults
     """
 
 
 cli.add_command(data)
+cli.add_command(author)
 
 
 @cli.command()

@@ -26,10 +26,20 @@ import nbformat
 from nbformat import NotebookNode
 
 PROBE_TAG = "dxcase-probe"
-_PROBE = (
-    "import resource as _r, json as _j\n"
-    "print('DXCASE_PEAK_KIB=' + _j.dumps(_r.getrusage(_r.RUSAGE_SELF).ru_maxrss))"
-)
+# VmHWM is this process's own high-water mark; ru_maxrss would carry over the parent's at fork.
+_PROBE = """
+def _dxcase_peak_kib():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("DXCASE_PEAK_KIB=%d" % _dxcase_peak_kib())
+""".strip()
 THREAD_VARS = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",

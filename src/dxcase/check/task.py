@@ -199,8 +199,9 @@ class Task:
         lang = self._tasks.lang
         fields.setdefault("variable", self.spec.variable)
         custom = self.spec.messages.get(code)
-        text = _text(custom, lang) if custom else t(f"check_{code}", lang)
-        return text.format(**fields)
+        return (
+            _text(custom, lang).format(**fields) if custom else t(f"check_{code}", lang, **fields)
+        )
 
     def _record_expected(self, expected: Any) -> None:
         path = os.environ.get(EXPECTED_LOG_ENV)

@@ -1,0 +1,479 @@
+"""``dxcase author validate``: prove a case works, and say exactly what failed.
+
+1. every source notebook runs top to bottom on the case's dataset variant;
+2. every autograded cell gives full points on the solution;
+3. the release, run as it is (hidden tests put back, as the grader does), scores zero on every
+   autograded cell and errors only where learners must write code;
+4. no secret reaches any release file (solution and hidden-test lines, expected values of
+   graded tasks, holdout truth, keys);
+5. case.yaml, checks, rubric and dataset references resolve; both languages build, with
+   identical code and grade cells, and no text missing in either;
+6. each notebook's run time and peak memory are reported and checked against case.yaml.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+from nbgrader.utils import determine_grade
+
+from dxcase.author.build import build_release, stage_source
+from dxcase.author.casefile import Case, load_case
+from dxcase.author.checksfile import load_checks
+from dxcase.author.leaks import find_leaks, holdout_fingerprints
+from dxcase.author.notebooks import (
+    SOLUTION,
+    is_autograder_test,
+    is_solution_cell,
+    language_problems,
+    nbgrader_meta,
+    read_notebook,
+    regions,
+    secret_lines,
+)
+from dxcase.check.events import EVENTS_ENV
+from dxcase.check.task import EXPECTED_LOG_ENV
+from dxcase.errors import InputError, Problem, ProblemList
+from dxcase.i18n import LANGS
+from dxcase.kernels import RunResult, run_notebook
+from dxcase.paths import content_root
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class NotebookRun:
+    """Time and memory of one notebook run, and whether it stayed within the case's limits."""
+
+    notebook: str
+    kind: str  # "solution" or "release"
+    seconds: float
+    peak_mib: float | None
+    ok: bool
+
+
+@dataclass
+class Validation:
+    case: str
+    problems: ProblemList = field(default_factory=ProblemList)
+    runs: list[NotebookRun] = field(default_factory=list)
+    points: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems.has_errors
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "case": self.case,
+                "ok": self.ok,
+                "runs": [r.__dict__ for r in self.runs],
+                "points": self.points,
+                "problems": json.loads(self.problems.to_json())["problems"],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+
+
+def validate_case(
+    case_dir: str | Path, echo: Echo = lambda _: None, keep: Path | None = None
+) -> Validation:
+    """Run every step; problems are collected, not raised, so the report lists them all."""
+    case_dir = Path(case_dir)
+    result = Validation(case_dir.name)
+    try:
+        case = load_case(case_dir)
+    except InputError as exc:
+        result.problems.extend(exc.problems)
+        return result
+    result.case = case.slug
+    echo(f"[1/6] {case.slug}: checking case.yaml, checks, rubric, dataset and notebooks")
+    sources = _static_checks(case, result.problems)
+    if result.problems.has_errors:
+        return result
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=f"dxcase-validate-{case.slug}-"))
+    try:
+        _dynamic_checks(case, sources, work, result, echo)
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _static_checks(case: Case, problems: ProblemList) -> dict[str, NotebookNode]:
+    """Step 5's reference checks, and the language rules of each source notebook."""
+    for lang in LANGS:
+        try:
+            load_checks(case, lang)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            break
+    rubric = content_root("rubrics") / f"{case.rubric}.yaml"
+    if not rubric.is_file():
+        problems.add(
+            Problem(
+                str(case.root / "case.yaml"),
+                "unknown-rubric",
+                f"rubric {case.rubric!r} not found at {rubric}",
+                column="rubric",
+            )
+        )
+    from dxcase.data.registry import load_spec
+
+    for i, use in enumerate(case.datasets):
+        try:
+            spec = load_spec(use.name)
+        except Exception as exc:  # unknown dataset name
+            problems.add(
+                Problem(
+                    str(case.root / "case.yaml"),
+                    "unknown-dataset",
+                    str(exc),
+                    column=f"datasets[{i}].name",
+                )
+            )
+            continue
+        unknown = set(use.params) - set(spec.parameters)
+        if unknown:
+            problems.add(
+                Problem(
+                    str(case.root / "case.yaml"),
+                    "unknown-param",
+                    f"{use.name} has no parameter(s) {', '.join(sorted(unknown))}",
+                    column=f"datasets[{i}].params",
+                )
+            )
+    sources: dict[str, NotebookNode] = {}
+    for phase, path in zip(case.phases, case.notebooks, strict=True):
+        try:
+            nb = read_notebook(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        sources[phase.notebook] = nb
+        problems.extend(language_problems(nb, str(path)))
+        if not any("parameters" in c.metadata.get("tags", []) for c in nb.cells):
+            problems.add(
+                Problem(
+                    str(path),
+                    "no-parameters-cell",
+                    "no cell tagged `parameters` (papermill injects DATA_DIR and LANG there)",
+                )
+            )
+    _grade_cell_checks(case, sources, problems)
+    return sources
+
+
+def _grade_cell_checks(case: Case, sources: dict[str, NotebookNode], problems: ProblemList) -> None:
+    """Grade ids unique; each graded task has its test cell; practice tasks have none."""
+    try:
+        tasks = load_checks(case, "ja").tasks
+    except InputError:
+        return
+    seen: dict[str, str] = {}
+    tests: dict[str, str] = {}
+    for name, nb in sources.items():
+        path = str(case.root / f"{name}.ipynb")
+        for index, cell in enumerate(nb.cells):
+            meta = nbgrader_meta(cell)
+            grade_id = meta.get("grade_id")
+            if not meta or grade_id is None:
+                continue
+            if grade_id in seen:
+                problems.add(
+                    Problem(
+                        path,
+                        "duplicate-grade-id",
+                        f"cell {index}: grade id {grade_id!r} is also used in {seen[grade_id]}",
+                    )
+                )
+            seen[grade_id] = f"{name} cell {index}"
+            if is_autograder_test(cell):
+                tests[grade_id] = name
+                if grade_id not in tasks:
+                    problems.add(
+                        Problem(
+                            path,
+                            "test-without-task",
+                            f"cell {index}: test cell {grade_id!r} is not a task of checks.yaml (name test cells after their task)",
+                        )
+                    )
+    for task_id, spec in tasks.items():
+        if spec.practice and task_id in tests:
+            problems.add(
+                Problem(
+                    str(case.root / "case.yaml"),
+                    "graded-practice-task",
+                    f"practice task {task_id} has a graded test cell in {tests[task_id]}",
+                    column="practice",
+                )
+            )
+        if not spec.practice and task_id not in tests:
+            problems.add(
+                Problem(
+                    str(case.root / "checks.yaml"),
+                    "task-without-test",
+                    f"graded task {task_id} has no autograded test cell with grade id {task_id!r}",
+                    column=f"tasks.{task_id}",
+                )
+            )
+
+
+def _dynamic_checks(
+    case: Case, sources: dict[str, NotebookNode], work: Path, result: Validation, echo: Echo
+) -> None:
+    problems = result.problems
+    echo("[2/6] building the release in ja and en (nbgrader generate_assignment)")
+    releases = {lang: build_release(case, lang, work / f"release-{lang}") for lang in LANGS}
+    problems.extend(_compare_languages(case, releases))
+
+    use = case.dataset
+    echo(f"[3/6] generating dataset {use.name} (seed {use.seed})")
+    from dxcase.data.generate import generate_variant
+
+    data, holdout = work / "data", work / "holdout"
+    generate_variant(
+        use.name,
+        seed=use.seed,
+        overrides=dict(use.params),
+        out_dir=data,
+        holdout_dir=holdout,
+        overwrite=True,
+    )
+    expected_log = work / "expected.jsonl"
+    env = {
+        EVENTS_ENV: "0",
+        EXPECTED_LOG_ENV: str(expected_log),
+        "DXCASE_HOLDOUT_DIR": str(holdout),
+        "DXCASE_CASE_DIR": str(case.root.resolve()),
+        "MPLBACKEND": "agg",
+    }
+    params = {use.parameter: str(data)}
+    timeout = max(10 * case.limits.seconds, 300)
+
+    echo("[4/6] running the solution notebooks")
+    solution_dir = work / "solution"
+    stage_source(case, "ja", solution_dir)
+    for name, nb in sources.items():
+        run = run_notebook(nb, solution_dir, params, env, case.limits.cores, timeout)
+        _record(result, case, name, "solution", run, echo)
+        path = str(case.root / f"{name}.ipynb")
+        for err in run.errors:
+            problems.add(
+                Problem(
+                    path,
+                    "solution-fails",
+                    f"cell {err.index}{_gid(err.grade_id)}: {err.ename}: {err.evalue[:300]}",
+                )
+            )
+        if run.failure:
+            problems.add(Problem(path, "solution-fails", run.failure))
+        for index, cell in enumerate(run.notebook.cells):
+            if is_autograder_test(cell):
+                score, max_points = determine_grade(cell)
+                result.points[nbgrader_meta(cell)["grade_id"]] = max_points
+                if score is None or score < max_points:
+                    problems.add(
+                        Problem(
+                            path,
+                            "solution-not-full-points",
+                            f"cell {index} ({nbgrader_meta(cell)['grade_id']}): the solution scores {score} of {max_points}",
+                        )
+                    )
+
+    echo("[5/6] running the untouched release as the grader would (hidden tests restored)")
+    env_release = {k: v for k, v in env.items() if k != EXPECTED_LOG_ENV}
+    for lang in LANGS[:1]:
+        run_dir = work / f"release-run-{lang}"
+        shutil.copytree(releases[lang], run_dir)
+        for name, source in sources.items():
+            release_nb = nbformat.read(str(run_dir / f"{name}.ipynb"), as_version=4)
+            restored = restore_hidden_tests(release_nb, source)
+            run = run_notebook(
+                restored,
+                run_dir,
+                params,
+                env_release,
+                case.limits.cores,
+                timeout,
+                allow_errors=True,
+            )
+            _record(result, case, name, "release", run, echo, check_limits=False)
+            problems.extend(_release_problems(case, name, source, run))
+
+    echo("[6/6] searching every release file for secrets")
+    secrets = [s for name, nb in sources.items() for s in secret_lines(nb, name)]
+    expected: dict[str, list[object]] = {}
+    if expected_log.is_file():
+        for line in expected_log.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            expected.setdefault(record["task"], []).extend(record["values"])
+    keys = [os.environ.get("DXCASE_COHORT_KEY", ""), os.environ.get("DXCASE_ANON_KEY", "")]
+    lines = holdout_fingerprints(holdout)
+    for release in releases.values():
+        problems.extend(find_leaks(release, secrets, expected, lines, keys))
+
+
+def restore_hidden_tests(release: NotebookNode, source: NotebookNode) -> NotebookNode:
+    """Put the source's test cells (with hidden tests) back, by grade id, as autograde does."""
+    tests = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if is_autograder_test(c)}
+    out = nbformat.from_dict(release)
+    for cell in out.cells:
+        if is_autograder_test(cell) and nbgrader_meta(cell).get("grade_id") in tests:
+            cell.source = tests[nbgrader_meta(cell)["grade_id"]]
+    return out
+
+
+def _release_problems(case: Case, name: str, source: NotebookNode, run: RunResult) -> list[Problem]:
+    path = f"release {name}.ipynb"
+    found = []
+    learner_names = _solution_names(source)
+    for index, cell in enumerate(run.notebook.cells):
+        if is_autograder_test(cell):
+            score, max_points = determine_grade(cell)
+            if score:
+                gid = nbgrader_meta(cell)["grade_id"]
+                found.append(
+                    Problem(
+                        path,
+                        "test-passes-on-release",
+                        f"cell {index} ({gid}): scores {score} of {max_points} before the learner has done anything; the test cannot fail",
+                    )
+                )
+    for err in run.errors:
+        cell = run.notebook.cells[err.index]
+        if is_solution_cell(cell) or is_autograder_test(cell):
+            continue
+        missing = err.ename == "NameError" and any(f"'{n}'" in err.evalue for n in learner_names)
+        if not missing:
+            found.append(
+                Problem(
+                    path,
+                    "release-breaks",
+                    f"cell {err.index}: {err.ename}: {err.evalue[:200]} in a cell learners do not write (errors should only come from unanswered tasks)",
+                )
+            )
+    if run.failure:
+        found.append(Problem(path, "release-breaks", run.failure))
+    return found
+
+
+def _solution_names(nb: NotebookNode) -> set[str]:
+    """Names that learners define in solution regions (later cells may use them)."""
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for region in regions(cell.source, SOLUTION):
+            try:
+                tree = ast.parse(_dedent_region(region))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    names.add(node.id)
+                elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                    names.add(node.name)
+    return names
+
+
+def _dedent_region(region: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(region)
+
+
+def _compare_languages(case: Case, releases: dict[str, Path]) -> list[Problem]:
+    """Code cells, grade ids and points must be identical in every language's release."""
+    found = []
+    for phase in case.phases:
+        shapes = {}
+        for lang, release in releases.items():
+            nb = nbformat.read(str(release / f"{phase.notebook}.ipynb"), as_version=4)
+            shapes[lang] = [
+                (
+                    c.cell_type,
+                    c.source if c.cell_type == "code" else "",
+                    json.dumps(_grade_meta(c), sort_keys=True),
+                )
+                for c in nb.cells
+                if c.cell_type == "code" or nbgrader_meta(c)
+            ]
+        first, *rest = LANGS
+        for lang in rest:
+            a, b = shapes[first], shapes[lang]
+            if a != b:
+                where = next(
+                    (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                    min(len(a), len(b)),
+                )
+                found.append(
+                    Problem(
+                        str(case.root / f"{phase.notebook}.ipynb"),
+                        "code-differs",
+                        f"the {first} and {lang} releases differ in code or grade cells (first difference at code/grade cell {where})",
+                    )
+                )
+    return found
+
+
+def _grade_meta(cell: NotebookNode) -> dict:
+    meta = nbgrader_meta(cell)
+    return {k: meta.get(k) for k in ("grade_id", "grade", "solution", "locked", "points")}
+
+
+def _record(
+    result: Validation,
+    case: Case,
+    name: str,
+    kind: str,
+    run: RunResult,
+    echo: Echo,
+    check_limits: bool = True,
+) -> None:
+    result.runs.append(
+        NotebookRun(
+            name,
+            kind,
+            round(run.seconds, 2),
+            None if run.peak_mib is None else round(run.peak_mib, 1),
+            run.ok,
+        )
+    )
+    peak = "n/a" if run.peak_mib is None else f"{run.peak_mib:.0f} MiB"
+    echo(f"  {name} ({kind}): {run.seconds:.1f} s, peak {peak}")
+    if not check_limits:
+        return
+    path = str(case.root / f"{name}.ipynb")
+    limits = case.limits
+    if run.seconds > limits.seconds:
+        result.problems.add(
+            Problem(
+                path,
+                "over-time-limit",
+                f"ran {run.seconds:.1f} s; case.yaml allows {limits.seconds:g} s on {limits.cores} cores",
+            )
+        )
+    if run.peak_mib is not None and run.peak_mib > limits.memory_mib:
+        result.problems.add(
+            Problem(
+                path,
+                "over-memory-limit",
+                f"peak memory {run.peak_mib:.0f} MiB; case.yaml allows {limits.memory_mib:g} MiB",
+            )
+        )
+
+
+def _gid(grade_id: str | None) -> str:
+    return "" if grade_id is None else f" ({grade_id})"
