@@ -139,7 +139,10 @@ def run_notebook(
             pass  # recorded below from the cell outputs
         except RuntimeError as exc:
             result.failure = f"kernel failed: {exc}"
-        result.seconds = time.perf_counter() - start
+        finally:
+            result.seconds = time.perf_counter() - start
+            if km.has_kernel:  # nbclient leaves a kernel it did not create running
+                km.shutdown_kernel(now=True)
     result.errors = cell_errors(nb)
     result.peak_mib = _read_probe(nb)
     nb.cells = [c for c in nb.cells if PROBE_TAG not in c.metadata.get("tags", [])]

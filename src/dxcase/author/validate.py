@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -235,7 +236,11 @@ def _dynamic_checks(
 ) -> None:
     problems = result.problems
     echo("[2/6] building the release in ja and en (nbgrader generate_assignment)")
-    releases = {lang: build_release(case, lang, work / f"release-{lang}") for lang in LANGS}
+    with ThreadPoolExecutor(len(LANGS)) as pool:  # each build is mostly nbgrader start-up
+        built = {
+            lang: pool.submit(build_release, case, lang, work / f"release-{lang}") for lang in LANGS
+        }
+        releases = {lang: future.result() for lang, future in built.items()}
     problems.extend(_compare_languages(case, releases))
 
     use = case.dataset

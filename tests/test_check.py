@@ -1,0 +1,154 @@
+"""Learner self-checks: not attempted vs incorrect vs correct, hint ladders, solutions only for
+practice tasks, grade() for nbgrader test cells, languages, and the event log."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from dxcase.check import CheckFailed, load_tasks
+from dxcase.check.spec import CaseChecks, TaskSpec
+
+HINTS = ({"ja": "ヒント一", "en": "first hint"}, {"ja": "ヒント二", "en": "second hint"})
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    tasks = {
+        "q1": TaskSpec(
+            "q1", "total", "number", "nb1", {"min": 0, "max": 1000}, {"rel": 0.01}, HINTS
+        ),
+        "q2": TaskSpec(
+            "q2",
+            "n",
+            "number",
+            "nb1",
+            {"integer": True, "min": 1},
+            {},
+            HINTS[:1],
+            solution="n = 3",
+            practice=True,
+        ),
+        "q3": TaskSpec("q3", "cols", "subset", "nb1", {"options": ["a", "b", "c"], "min_size": 1}),
+        "q4": TaskSpec(
+            "q4",
+            "by_store",
+            "dataframe",
+            "nb1",
+            {"columns": ["store", "wmape"], "min_rows": 2},
+            {"keys": ["store"], "column": "wmape", "abs": 0.001},
+        ),
+    }
+    (tmp_path / "checks.json").write_text(
+        CaseChecks("demo", "ja", tasks, {"t": {"ja": "題", "en": "title"}}).to_json()
+    )
+    monkeypatch.delenv("DXCASE_EVENTS", raising=False)
+    monkeypatch.delenv("DXCASE_LANG", raising=False)
+    monkeypatch.setenv("DXCASE_LEARNER", "learner-7")
+    return tmp_path
+
+
+def events(folder):
+    path = folder / ".dxcase" / "events.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_not_attempted_incorrect_and_passed_are_distinct(folder):
+    q1 = load_tasks(folder, lang="en").q1
+    global total
+    total = None
+    assert q1.check().status == "not_attempted"
+    total = "12"
+    outcome = q1.check()
+    assert outcome.status == "incorrect" and "number" in outcome.message
+    total = 5000
+    assert "too large" in q1.check().message
+    total = 420.0
+    outcome = q1.check()
+    assert outcome.status == "correct" and "checked when your work is graded" in outcome.message
+    assert [e["outcome"] for e in events(folder)] == [
+        "not_attempted",
+        "incorrect",
+        "incorrect",
+        "correct",
+    ]
+    assert {e["learner"] for e in events(folder)} == {"learner-7"}
+
+
+def test_practice_task_compares_with_its_published_solution(folder):
+    global n
+    q2 = load_tasks(folder, lang="en").q2
+    n = 4
+    assert q2.check().status == "incorrect"
+    n = 3
+    assert q2.check().status == "correct"
+    assert "n = 3" in repr(q2.solution())
+
+
+def test_graded_task_refuses_its_solution_and_logs_it(folder):
+    q1 = load_tasks(folder, lang="en").q1
+    shown = q1.solution()
+    assert "graded" in shown.body and "total" not in shown.body
+    assert events(folder)[-1]["event"] == "solution" and events(folder)[-1]["outcome"] == "refused"
+
+
+def test_hint_ladder_goes_further_and_stops_at_the_last(folder):
+    q1 = load_tasks(folder, lang="en").q1
+    assert "first hint" in q1.hint().body
+    second = q1.hint()
+    assert "second hint" in second.body and "last hint" in second.body
+    assert "first hint" in q1.hint(1).body and "hint(2)" in q1.hint(1).body
+    assert "second hint" in q1.hint(9).body
+    assert [e.get("level") for e in events(folder)] == [1, 2, 1, 1, 2]
+
+
+def test_language_comes_from_the_release_unless_asked(folder, monkeypatch):
+    assert "ヒント一" in load_tasks(folder).q1.hint().body
+    assert load_tasks(folder).text("t") == "題"
+    monkeypatch.setenv("DXCASE_LANG", "en")
+    assert load_tasks(folder).text("t") == "title"
+
+
+def test_grade_raises_with_the_learner_message_and_compares_hidden_expected(folder):
+    global total, cols, by_store
+    tasks = load_tasks(folder, lang="en")
+    total = -1
+    with pytest.raises(CheckFailed, match="too small"):
+        tasks.q1.grade()
+    total = 100.5
+    tasks.q1.grade()
+    tasks.q1.grade(expected=100.0)  # within 1 %
+    with pytest.raises(CheckFailed, match="does not match"):
+        tasks.q1.grade(expected=90.0)
+    cols = ["a", "z"]
+    with pytest.raises(CheckFailed, match="z"):
+        tasks.q3.grade()
+    cols = ["b", "a"]
+    tasks.q3.grade(expected={"a", "b"})
+    with pytest.raises(CheckFailed):
+        tasks.q3.grade(expected={"a"})
+    by_store = pd.DataFrame({"store": ["s1", "s2"], "wmape": [0.2, 0.3]})
+    tasks.q4.grade(expected=by_store.assign(wmape=[0.2004, 0.3]))
+    with pytest.raises(CheckFailed):
+        tasks.q4.grade(expected=by_store.assign(wmape=[0.25, 0.3]))
+    assert not (folder / ".dxcase" / "events.jsonl").exists()  # grading is not a learner event
+
+
+def test_events_can_be_switched_off_and_never_break_a_notebook(folder, monkeypatch):
+    global total
+    total = 1.0
+    monkeypatch.setenv("DXCASE_EVENTS", "0")
+    load_tasks(folder).q1.check()
+    assert not (folder / ".dxcase").exists()
+    monkeypatch.delenv("DXCASE_EVENTS")
+    (folder / ".dxcase").write_text("a file where the folder should be")
+    assert load_tasks(folder).q1.check().status == "correct"
+
+
+def test_missing_checks_file_and_unknown_task_say_what_to_do(tmp_path, folder):
+    with pytest.raises(FileNotFoundError, match="assignment folder"):
+        load_tasks(tmp_path / "elsewhere", lang="en")
+    with pytest.raises(AttributeError, match="q9"):
+        _ = load_tasks(folder, lang="en").q9
