@@ -1,7 +1,7 @@
 """``dxcase demo``: the main job on the bundled defaults.
 
-Today: generate both datasets, validate them, measure each dataset's lesson, and write an HTML
-summary. Later issues extend it until it runs a whole cohort cycle.
+Today: generate both datasets, validate them, measure each dataset's lesson, validate and
+build every bundled case, and write an HTML summary. Later issues extend it until it runs a whole cohort cycle.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from dxcase.atomic import write_text_atomic
+from dxcase.author.showcase import showcase_cases
 from dxcase.data.describe import describe_dir
 from dxcase.data.generate import generate_variant
 from dxcase.data.lessons import parts as parts_lesson
@@ -28,7 +29,7 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     """Run the demo into ``out_dir``; return the summary page. Raises if anything fails."""
     lang = current_lang(lang)
     out = Path(out_dir).resolve()
-    steps = len(LESSONS) * 4
+    steps = len(LESSONS) * 4 + 1
     step = 0
     sections = []
 
@@ -52,9 +53,16 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
         say(t("demo_lesson", lang, name=name))
         lesson = evaluate(made.out_dir).as_dict()
         sections.append(_section(name, made.out_dir, described, report, lesson, out, lang))
+    say(t("demo_cases", lang))
+    cases_html, results = showcase_cases(out, lang, lambda m: click.echo(f"    {m}"))
+    sections.append(cases_html)
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
     click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))
+    failed = [r for r in results if not r.ok]
+    if failed:
+        details = "\n".join(line for r in failed for line in r.problems.lines())
+        raise DxcaseError(f"demo: case validation failed:\n{details}")
     return index
 
 

@@ -32,9 +32,18 @@ def table_html(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+class Raw(str):
+    """HTML that is already escaped (a link, say), shown as is in a table cell."""
+
+    def __html__(self) -> str:
+        return str(self)
+
+
 def _cell(value: object) -> str:
     if value is None:
         return "<td></td>"
+    if isinstance(value, Raw):
+        return f"<td>{value}</td>"
     if isinstance(value, float):
         return f'<td class="num">{value:,.3f}</td>'
     if isinstance(value, int) and not isinstance(value, bool):

@@ -43,7 +43,7 @@ from dxcase.author.notebooks import (
 )
 from dxcase.check.events import EVENTS_ENV
 from dxcase.check.task import EXPECTED_LOG_ENV
-from dxcase.errors import InputError, Problem, ProblemList
+from dxcase.errors import DxcaseError, InputError, Problem, ProblemList
 from dxcase.i18n import LANGS
 from dxcase.kernels import RunResult, run_notebook
 from dxcase.paths import content_root
@@ -68,6 +68,7 @@ class Validation:
     problems: ProblemList = field(default_factory=ProblemList)
     runs: list[NotebookRun] = field(default_factory=list)
     points: dict[str, float] = field(default_factory=dict)
+    work: Path | None = None  # kept work folder (releases, executed notebooks), if asked
 
     @property
     def ok(self) -> bool:
@@ -104,6 +105,11 @@ def validate_case(
     if result.problems.has_errors:
         return result
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=f"dxcase-validate-{case.slug}-"))
+    if keep:
+        if work.exists() and any(work.iterdir()):
+            raise DxcaseError(f"--keep {work}: folder exists and is not empty")
+        work.mkdir(parents=True, exist_ok=True)
+        result.work = work
     try:
         _dynamic_checks(case, sources, work, result, echo)
     finally:
@@ -447,6 +453,10 @@ def _record(
     echo: Echo,
     check_limits: bool = True,
 ) -> None:
+    if result.work is not None:  # keep the executed notebook for the author to open
+        executed = result.work / f"executed-{kind}"
+        executed.mkdir(parents=True, exist_ok=True)
+        nbformat.write(run.notebook, str(executed / f"{name}.ipynb"))
     result.runs.append(
         NotebookRun(
             name,
