@@ -186,3 +186,21 @@ def test_time_and_memory_limits_are_checked(case):
     found = rules(report)
     assert len(found["over-time-limit"]) == 4 and len(found["over-memory-limit"]) == 4
     assert "allows 0.001 s on 1 cores" in found["over-time-limit"][0]
+
+
+def test_plots_with_missing_japanese_glyphs_are_flagged():
+    from dxcase.author.validate import glyph_problems
+
+    nb = nbformat.v4.new_notebook()
+    warn = "UserWarning: Glyph 26085 (\\N{CJK UNIFIED IDEOGRAPH-65E5}) missing from font(s) DejaVu Sans."
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "plot()", outputs=[nbformat.v4.new_output("stream", name="stderr", text=warn)]
+        ),
+        nbformat.v4.new_code_cell(
+            "ok()",
+            outputs=[nbformat.v4.new_output("stream", name="stdout", text="missing from font")],
+        ),
+    ]
+    [problem] = glyph_problems(nb, "01.ipynb")
+    assert problem.rule == "missing-glyph" and "cell 0" in problem.message

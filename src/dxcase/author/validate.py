@@ -290,6 +290,7 @@ def _dynamic_checks(
             )
         if run.failure:
             problems.add(Problem(path, "solution-fails", run.failure))
+        problems.extend(glyph_problems(run.notebook, path))
         for index, cell in enumerate(run.notebook.cells):
             if is_autograder_test(cell):
                 score, max_points = determine_grade(cell)
@@ -334,6 +335,24 @@ def _dynamic_checks(
     lines = holdout_fingerprints(holdout)
     for release in releases.values():
         problems.extend(find_leaks(release, secrets, expected, lines, keys))
+
+
+def glyph_problems(nb: NotebookNode, path: str) -> list[Problem]:
+    """Plots whose text lacks glyphs (Japanese in a font without it) warn on stderr; flag them."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") if out.get("name") == "stderr" else ""
+            if "missing from font" in text or "missing from current font" in text:
+                found.append(
+                    Problem(
+                        path,
+                        "missing-glyph",
+                        f"cell {index}: a plot lacks glyphs ({text.strip().splitlines()[0][:120]}); import matplotlib_fontja before plotting",
+                    )
+                )
+                break
+    return found
 
 
 def restore_hidden_tests(release: NotebookNode, source: NotebookNode) -> NotebookNode:
