@@ -32,7 +32,9 @@ def answer_first_practice_task(release: Path) -> str:
     task = practice[0]
     nb = nbformat.read(str(release / NOTEBOOK), as_version=4)
     check_at = next(
-        i for i, c in enumerate(nb.cells) if re.search(rf"\b{task}\.check\(\)", c.source)
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and re.search(rf"\b{task}\.check\(\)", c.source)
     )
     answer = next(
         c for c in reversed(nb.cells[:check_at]) if c.metadata.get("nbgrader", {}).get("solution")
@@ -71,12 +73,14 @@ def test_release_in_jupyterlab_shows_japanese_a_plot_and_a_self_check(tmp_path):
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
         check = page.locator(".dxcase-check").first
-        check.wait_for(timeout=120_000)
+        check.wait_for(timeout=240_000)
         page.locator(".jp-OutputArea-output img").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
-        check.scroll_into_view_if_needed()
-        page.mouse.wheel(0, -500)
+        # the first plot comes right after the self-check: show both, the plot at the bottom
+        plot = page.locator(".jp-OutputArea-output img").first
+        plot.evaluate("e => e.scrollIntoView({block: 'end'})")
         page.wait_for_timeout(800)
+        assert check.bounding_box()["y"] > 0, "the self-check should be in view above the plot"
         page.screenshot(path=str(shot))
         status = check.get_attribute("class")
         text = page.locator(".jp-Notebook").inner_text()
