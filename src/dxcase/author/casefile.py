@@ -104,6 +104,11 @@ class Case:
         return self.datasets[0]
 
 
+def case_problem(case: Case, rule: str, message: str, field_name: str) -> Problem:
+    """A problem in a case's ``case.yaml`` at ``field_name``."""
+    return Problem(str(case.root / CASE_FILE), rule, message, column=field_name)
+
+
 class _Reader:
     """Reads fields from the YAML mapping, collecting a Problem per wrong field."""
 

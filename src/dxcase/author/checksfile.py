@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from dxcase.author.casefile import CHECKS_SOURCE, Case
+from dxcase.author.casefile import CHECKS_SOURCE, Case, case_problem
 from dxcase.check.spec import KINDS, CaseChecks, TaskSpec
 from dxcase.errors import InputError, Problem
 from dxcase.i18n import LANGS
@@ -51,11 +51,11 @@ def load_checks(case: Case, lang: str) -> CaseChecks:
     for task_id in case.practice:
         if task_id not in tasks:
             problems.append(
-                Problem(
-                    str(case.root / "case.yaml"),
+                case_problem(
+                    case,
                     "unknown-task",
                     f"practice task {task_id!r} is not in checks.yaml",
-                    column="practice",
+                    "practice",
                 )
             )
     if problems:

@@ -28,7 +28,7 @@ from nbformat import NotebookNode
 from nbgrader.utils import determine_grade
 
 from dxcase.author.build import build_release, stage_source
-from dxcase.author.casefile import Case, load_case
+from dxcase.author.casefile import Case, case_problem, load_case
 from dxcase.author.checksfile import load_checks
 from dxcase.author.leaks import find_leaks, holdout_fingerprints
 from dxcase.author.notebooks import (
@@ -129,11 +129,8 @@ def _static_checks(case: Case, problems: ProblemList) -> dict[str, NotebookNode]
     rubric = content_root("rubrics") / f"{case.rubric}.yaml"
     if not rubric.is_file():
         problems.add(
-            Problem(
-                str(case.root / "case.yaml"),
-                "unknown-rubric",
-                f"rubric {case.rubric!r} not found at {rubric}",
-                column="rubric",
+            case_problem(
+                case, "unknown-rubric", f"rubric {case.rubric!r} not found at {rubric}", "rubric"
             )
         )
     from dxcase.data.registry import load_spec
@@ -142,23 +139,16 @@ def _static_checks(case: Case, problems: ProblemList) -> dict[str, NotebookNode]
         try:
             spec = load_spec(use.name)
         except Exception as exc:  # unknown dataset name
-            problems.add(
-                Problem(
-                    str(case.root / "case.yaml"),
-                    "unknown-dataset",
-                    str(exc),
-                    column=f"datasets[{i}].name",
-                )
-            )
+            problems.add(case_problem(case, "unknown-dataset", str(exc), f"datasets[{i}].name"))
             continue
         unknown = set(use.params) - set(spec.parameters)
         if unknown:
             problems.add(
-                Problem(
-                    str(case.root / "case.yaml"),
+                case_problem(
+                    case,
                     "unknown-param",
                     f"{use.name} has no parameter(s) {', '.join(sorted(unknown))}",
-                    column=f"datasets[{i}].params",
+                    f"datasets[{i}].params",
                 )
             )
     sources: dict[str, NotebookNode] = {}
@@ -190,6 +180,7 @@ def _grade_cell_checks(case: Case, sources: dict[str, NotebookNode], problems: P
         return
     seen: dict[str, str] = {}
     tests: dict[str, str] = {}
+    points: dict[str, float] = {}
     for name, nb in sources.items():
         path = str(case.root / f"{name}.ipynb")
         for index, cell in enumerate(nb.cells):
@@ -208,6 +199,7 @@ def _grade_cell_checks(case: Case, sources: dict[str, NotebookNode], problems: P
             seen[grade_id] = f"{name} cell {index}"
             if is_autograder_test(cell):
                 tests[grade_id] = name
+                points[grade_id] = float(meta.get("points", 0))
                 if grade_id not in tasks:
                     problems.add(
                         Problem(
@@ -216,14 +208,35 @@ def _grade_cell_checks(case: Case, sources: dict[str, NotebookNode], problems: P
                             f"cell {index}: test cell {grade_id!r} is not a task of checks.yaml (name test cells after their task)",
                         )
                     )
+    holdout = case.holdout
+    if holdout is not None:
+        spec = tasks.get(holdout.task)
+        if spec is None or spec.kind != "forecast_file":
+            problems.add(
+                case_problem(
+                    case,
+                    "holdout-task",
+                    f"grading.holdout.task {holdout.task!r} must be a forecast_file task of checks.yaml",
+                    "grading.holdout.task",
+                )
+            )
+        elif holdout.task in points and points[holdout.task] != holdout.points:
+            problems.add(
+                case_problem(
+                    case,
+                    "holdout-points",
+                    f"the test cell {holdout.task} has {points[holdout.task]:g} points; grading.holdout.points says {holdout.points:g}",
+                    "grading.holdout.points",
+                )
+            )
     for task_id, spec in tasks.items():
         if spec.practice and task_id in tests:
             problems.add(
-                Problem(
-                    str(case.root / "case.yaml"),
+                case_problem(
+                    case,
                     "graded-practice-task",
                     f"practice task {task_id} has a graded test cell in {tests[task_id]}",
-                    column="practice",
+                    "practice",
                 )
             )
         if not spec.practice and task_id not in tests:
