@@ -9,6 +9,7 @@ import click
 from dxcase import __version__
 from dxcase.data.cli import data
 from dxcase.errors import DxcaseError
+from dxcase.review.cli import review
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,11 +20,13 @@ def cli() -> None:
     \b
     Groups:
       data    generate, validate, describe and anonymize case datasets
+      review  peer review rounds, aggregation, gradebook and the review web service
       demo    run the main job on the bundled defaults
     """
 
 
 cli.add_command(data)
+cli.add_command(review)
 
 
 @cli.command()
