@@ -52,6 +52,15 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
         say(t("demo_lesson", lang, name=name))
         lesson = evaluate(made.out_dir).as_dict()
         sections.append(_section(name, made.out_dir, described, report, lesson, out, lang))
+    from dxcase.review.demo import run_review_demo  # peer review on a demo cohort (issue 6)
+
+    click.echo(t("rv_demo_running", lang))
+    review_report = run_review_demo(out / "review", lang)
+    click.echo(t("rv_cli_report_written", lang, path=review_report))
+    link = review_report.relative_to(out).as_posix()
+    sections.append(
+        f'<h2>{t("rv_demo_heading", lang)}</h2><p><a href="{esc(link)}">{esc(link)}</a></p>'
+    )
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
     click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))

@@ -97,13 +97,14 @@ def make_round(
     store: Store, tmp: Path, n: int = 12, k: int = 3, due_days: float = 7, **kw
 ) -> RoundEnv:
     course = write_course(tmp / "course", n=n, skip=kw.pop("skip", ()))
+    examples = kw.pop("examples", ())
     spec = RoundSpec(
         "r1", "course1", "retail_demand", "04_presentation", load_rubric(RUBRIC), k=k, seed=3,
         reviews_due_at=utcnow() + timedelta(days=due_days), **kw,
     )  # fmt: skip
     roster = read_roster(course / "roster.csv")
     rid = create_round(
-        store, spec, roster, find_notebooks(course, "retail_demand", "04_presentation")
+        store, spec, roster, find_notebooks(course, "retail_demand", "04_presentation"), examples
     )
     return RoundEnv(store, rid, course, [e.id for e in roster])
 

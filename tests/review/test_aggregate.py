@@ -23,7 +23,7 @@ def test_median_per_criterion():
 
 
 def test_model_finds_a_lenient_reviewer():
-    obs, truth, types = simulate_round(n=300, k=4, seed=1)
+    obs, _truth, types = simulate_round(n=300, k=4, seed=1)
     est = estimate(obs, "model")
     assert est.bias is not None and est.reliability is not None
     careful, biased, careless = (types == t for t in ("careful", "biased", "careless"))

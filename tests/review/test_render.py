@@ -44,7 +44,7 @@ def _notebook(tmp_path, author="alice01", name="Alice Tanaka"):
                         "application/javascript": "alert(5)",
                         "image/svg+xml": "<svg onload=alert(6)/>",
                         "image/png": PNG_1PX,
-                    },  # fmt: skip
+                    },
                     metadata={"filename": f"/Users/{author}/plot.png"},
                 ),
                 new_output("display_data", data={"image/png": PNG_1PX, "text/plain": "<Figure>"}),

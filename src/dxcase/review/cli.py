@@ -227,6 +227,18 @@ def simulate_cmd(reps: int, n: int, k: int, calibration: int) -> None:
         click.echo(f"{r.method:7s} {r.mae:.3f}  {r.rmse:.3f}  {r.total_mae:.3f}      {r.exact:.3f}")
 
 
+@review.command("demo")
+@click.option(
+    "--out", default="out/review-demo", show_default=True, type=click.Path(file_okay=False)
+)
+@click.option("--lang", type=click.Choice(["ja", "en"]), default=None)
+def demo_cmd(out: str, lang: str | None) -> None:
+    """Simulate a whole round on a 12-learner demo cohort; print the facilitator report's path."""
+    from dxcase.review.demo import run_review_demo
+
+    click.echo(t("rv_cli_report_written", lang, path=run_review_demo(out, lang)))
+
+
 @review.group("token")
 def token() -> None:
     """Access tokens for standalone mode (no JupyterHub)."""

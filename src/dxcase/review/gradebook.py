@@ -9,7 +9,11 @@ holdout score) are never touched.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
@@ -21,6 +25,14 @@ from dxcase.review.results import RoundResult
 class GradebookWrite:
     written: dict[str, float] = field(default_factory=dict)  # learner -> points written
     problems: list[Problem] = field(default_factory=list)
+
+
+def _alembic_on_path() -> None:
+    """nbgrader creates a new gradebook by running the ``alembic`` command: find ours."""
+    if shutil.which("alembic") is None:
+        os.environ["PATH"] = (
+            f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        )
 
 
 def manual_cell_names(gb: Gradebook, assignment: str, notebook: str) -> dict[str, float]:
@@ -37,6 +49,7 @@ def write_scores(result: RoundResult, gradebook_url: str, dry_run: bool = False)
     rnd, out = result.round, GradebookWrite()
     where = f"{gradebook_url} [{rnd.course}/{rnd.assignment}/{rnd.notebook}]"
     max_total = result.rubric.max_total
+    _alembic_on_path()
     with Gradebook(gradebook_url, course_id=rnd.course) as gb:
         try:
             cells = manual_cell_names(gb, rnd.assignment, rnd.notebook)

@@ -43,7 +43,9 @@ class SubmissionResult:
     @property
     def total(self) -> float | None:
         values = list(self.final.values())
-        return None if not values or any(v is None for v in values) else float(sum(values))
+        return (
+            None if not values or any(v is None for v in values) else round(float(sum(values)), 3)
+        )
 
 
 @dataclass

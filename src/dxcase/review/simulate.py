@@ -53,7 +53,7 @@ def simulate_round(
     rev = np.array([int(r[1:]) for r, _ in pairs]).repeat(n_crit)
     sub = np.array([int(a[1:]) for _, a in pairs]).repeat(n_crit)
     crit = np.tile(np.arange(n_crit), len(pairs))
-    score = _report(rng, truth[sub, crit], types[rev], direction[rev], lo, hi)
+    score = report_scores(rng, truth[sub, crit], types[rev], direction[rev], lo, hi)
     obs = Observations(n, n, np.full(n_crit, lo, float), np.full(n_crit, hi, float))
     obs.sub, obs.rev, obs.crit, obs.score = sub, rev, crit, score
     if calibration:
@@ -61,13 +61,13 @@ def simulate_round(
         obs.cal_rev = np.arange(n).repeat(calibration * n_crit)
         obs.cal_crit = np.tile(np.arange(n_crit), n * calibration)
         obs.cal_truth = np.tile(ex_truth.ravel(), n)
-        obs.cal_score = _report(
+        obs.cal_score = report_scores(
             rng, obs.cal_truth, types[obs.cal_rev], direction[obs.cal_rev], lo, hi
         )
     return obs, truth, types
 
 
-def _report(rng, true, kind, direction, lo, hi) -> np.ndarray:
+def report_scores(rng, true, kind, direction, lo, hi) -> np.ndarray:
     noisy = true + rng.normal(0, 0.5, len(true))
     out = np.where(kind == "biased", noisy + direction, noisy)
     out = np.where(kind == "careless", rng.integers(lo, hi + 1, len(true)), out)
