@@ -39,13 +39,7 @@ from dxcase.review.store.models import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "review.json"
-CRITERIA = [
-    "business_issue",
-    "requirements_fit",
-    "trial_validity",
-    "implications_rollout",
-    "communication",
-]
+CRITERIA = [c.id for c in load_rubric(ROOT / "rubrics" / "presentation.yaml").criteria]
 
 
 def bench_assignment(sizes=(1_000, 10_000), k: int = 3, repeats: int = 5) -> dict:

@@ -26,13 +26,7 @@ from dxcase.review.store.models import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ROOT / "rubrics" / "presentation.yaml"
-CRITERIA = [
-    "business_issue",
-    "requirements_fit",
-    "trial_validity",
-    "implications_rollout",
-    "communication",
-]
+CRITERIA = [c.id for c in load_rubric(RUBRIC).criteria]
 PG_URL = os.environ.get("DXCASE_TEST_PG_URL")
 
 

@@ -10,8 +10,8 @@ from nbgrader.api import Gradebook
 from dxcase.review import calibration, reviewing
 from dxcase.review.assign import Eligibility, Learner
 from dxcase.review.facilitate import set_override
-from dxcase.review.fixtures import presentation_notebook
-from dxcase.review.gradebook import _alembic_on_path, write_scores
+from dxcase.review.fixtures import presentation_notebook, write_gradebook
+from dxcase.review.gradebook import write_scores
 from dxcase.review.leases import pull_extra, reclaim_expired
 from dxcase.review.results import round_result
 from dxcase.review.round import add_late_submission, read_roster
@@ -97,25 +97,8 @@ def test_calibration_before_reviewing(sqlite_store, tmp_path):
 
 
 def _gradebook(path, learners):
-    """An nbgrader gradebook for retail_demand/04_presentation, built with nbgrader's API."""
-    url = f"sqlite:///{path}"
-    _alembic_on_path()
+    url = write_gradebook(path, "course1", learners)
     with Gradebook(url, course_id="course1") as gb:
-        gb.add_assignment("retail_demand")
-        gb.add_notebook("04_presentation", "retail_demand")
-        gb.add_grade_cell(
-            "pitch", "04_presentation", "retail_demand", max_score=6, cell_type="markdown"
-        )
-        gb.add_solution_cell("pitch", "04_presentation", "retail_demand")
-        gb.add_task_cell(
-            "rollout", "04_presentation", "retail_demand", max_score=4, cell_type="markdown"
-        )
-        gb.add_grade_cell(
-            "holdout_score", "04_presentation", "retail_demand", max_score=5, cell_type="code"
-        )
-        for u in learners:
-            gb.add_student(u)
-            gb.add_submission("retail_demand", u)
         g = gb.find_grade("holdout_score", "04_presentation", "retail_demand", learners[0])
         g.auto_score = 4.0
         gb.db.commit()

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-from nbgrader.api import Gradebook
 
 from dxcase.atomic import write_text_atomic
 from dxcase.i18n import current_lang
 from dxcase.review import calibration, reviewing
 from dxcase.review.facilitate import close_round, round_csv, set_override
-from dxcase.review.fixtures import presentation_notebook, write_course
-from dxcase.review.gradebook import _alembic_on_path, write_scores
+from dxcase.review.fixtures import presentation_notebook, write_course, write_gradebook
+from dxcase.review.gradebook import write_scores
 from dxcase.review.leases import reclaim_expired
 from dxcase.review.report import write_report
 from dxcase.review.results import round_result
@@ -107,24 +106,7 @@ def run_review_demo(out: str | Path, lang: str | None = None, seed: int = 7) -> 
         "demo: appeal reviewed",
     )
     result = round_result(store, rid)
-    gb_url = _demo_gradebook(out / "gradebook.db", learners)
+    gb_url = write_gradebook(out / "gradebook.db", "demo", learners)
     write_scores(result, gb_url)
     write_text_atomic(out / "scores.csv", round_csv(result))
     return write_report(result, out / "report.html", lang)
-
-
-def _demo_gradebook(path: Path, learners: list[str]) -> str:
-    """An nbgrader gradebook with the presentation's manually graded cells."""
-    url = f"sqlite:///{path}"
-    _alembic_on_path()
-    with Gradebook(url, course_id="demo") as gb:
-        gb.add_assignment("retail_demand")
-        gb.add_notebook("04_presentation", "retail_demand")
-        gb.add_grade_cell(
-            "pitch", "04_presentation", "retail_demand", max_score=10, cell_type="markdown"
-        )
-        gb.add_solution_cell("pitch", "04_presentation", "retail_demand")
-        for u in learners:
-            gb.add_student(u)
-            gb.add_submission("retail_demand", u)
-    return url

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from nbgrader.api import Gradebook
 
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
@@ -62,3 +63,25 @@ def write_course(
         w.writeheader()
         w.writerows(rows)
     return root
+
+
+def write_gradebook(path: str | Path, course_id: str, learners: list[str]) -> str:
+    """An nbgrader gradebook for retail_demand/04_presentation built with nbgrader's API:
+    a manually graded answer ``pitch`` (6 points), a manually graded task ``rollout`` (4) and
+    an autograded ``holdout_score`` (5); one submission per learner. Returns its URL."""
+    from dxcase.review.gradebook import _alembic_on_path
+
+    url = f"sqlite:///{path}"
+    _alembic_on_path()
+    nb, case = "04_presentation", "retail_demand"
+    with Gradebook(url, course_id=course_id) as gb:
+        gb.add_assignment(case)
+        gb.add_notebook(nb, case)
+        gb.add_grade_cell("pitch", nb, case, max_score=6, cell_type="markdown")
+        gb.add_solution_cell("pitch", nb, case)
+        gb.add_task_cell("rollout", nb, case, max_score=4, cell_type="markdown")
+        gb.add_grade_cell("holdout_score", nb, case, max_score=5, cell_type="code")
+        for u in learners:
+            gb.add_student(u)
+            gb.add_submission(case, u)
+    return url
