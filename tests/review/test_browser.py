@@ -6,20 +6,31 @@ from pathlib import Path
 
 import pytest
 
-from tests.review.conftest import CRITERIA, ROOT
+from dxcase.review.service.app import Context
+from dxcase.review.service.auth import add_token
+from tests.review.conftest import CRITERIA, ROOT, Server, make_round
 
 SHOTS = ROOT / "out" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture
+def browser_service(sqlite_store, tmp_path):
+    """The service on SQLite (the browser flow needs one backend; the store tests cover both)."""
+    env = make_round(sqlite_store, tmp_path)
+    srv = Server(Context(sqlite_store, prefix="/services/review/")).start()
+    tokens = {u: add_token(sqlite_store, u, "learner") for u in ("learner01", "facil")}
+    tokens["facil"] = add_token(sqlite_store, "facil", "facilitator")
+    yield srv, tokens, env
+    srv.stop()
+
+
 @pytest.mark.browser
-def test_learner_reviews_and_facilitator_sees_it(service, round_env):
+def test_learner_reviews_and_facilitator_sees_it(browser_service):
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian chromium is not installed (.ci/run installs it)")
-    srv, tokens = service
-    if "postgresql" in srv.ctx.store.url:
-        pytest.skip("the browser flow runs once, on SQLite")
+    srv, tokens, round_env = browser_service
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
