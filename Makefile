@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dxcase-installed
 OUT    ?= out/demo
 
-.PHONY: demo test test-fast lint bench lock clean
+.PHONY: demo test test-fast lint bench bench-review lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dxcase needs Python >= 3.11")'
@@ -33,6 +33,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_data.py
+
+bench-review: $(STAMP)
+	$(BIN)/python benchmarks/bench_review.py
 
 # Re-pin requirements.lock from what is installed in .venv (after changing pyproject.toml).
 lock: $(BIN)/python

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium for browser tests, a CJK font so Japanese renders
-# in screenshots. Installs only what is missing; needs root (CI runs as root).
+# in screenshots, PostgreSQL for the review store tests. Installs only what is missing; needs
+# root or sudo (CI runs as root).
 set -euo pipefail
-packages=(chromium fonts-noto-cjk)
+packages=(chromium fonts-noto-cjk postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,6 +10,7 @@ from dxcase import __version__
 from dxcase.author.cli import author
 from dxcase.data.cli import data
 from dxcase.errors import DxcaseError
+from dxcase.review.cli import review
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,12 +22,14 @@ def cli() -> None:
     Groups:
       data    generate, validate, describe and anonymize case datasets
       author  scaffold, build and validate case studies
+      review  peer review rounds, aggregation, gradebook and the review web service
       demo    run the main job on the bundled defaults
     """
 
 
 cli.add_command(data)
 cli.add_command(author)
+cli.add_command(review)
 
 
 @cli.command()

@@ -56,6 +56,15 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     say(t("demo_cases", lang))
     cases_html, results = showcase_cases(out, lang, lambda m: click.echo(f"    {m}"))
     sections.append(cases_html)
+    from dxcase.review.demo import run_review_demo  # peer review on a demo cohort (issue 6)
+
+    click.echo(t("rv_demo_running", lang))
+    review_report = run_review_demo(out / "review", lang)
+    click.echo(t("rv_cli_report_written", lang, path=review_report))
+    link = review_report.relative_to(out).as_posix()
+    sections.append(
+        f'<h2>{t("rv_demo_heading", lang)}</h2><p><a href="{esc(link)}">{esc(link)}</a></p>'
+    )
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
     click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))

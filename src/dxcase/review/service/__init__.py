@@ -1,0 +1,1 @@
+"""The review web service (tornado): a JupyterHub service with HubOAuth, or standalone."""
