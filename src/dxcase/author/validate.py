@@ -128,11 +128,15 @@ def _static_checks(case: Case, problems: ProblemList) -> dict[str, NotebookNode]
             break
     rubric = content_root("rubrics") / f"{case.rubric}.yaml"
     if not rubric.is_file():
-        problems.add(
-            case_problem(
-                case, "unknown-rubric", f"rubric {case.rubric!r} not found at {rubric}", "rubric"
-            )
-        )
+        message = f"rubric {case.rubric!r} not found at {rubric}"
+        problems.add(case_problem(case, "unknown-rubric", message, "rubric"))
+    else:
+        from dxcase.review.rubric import load_rubric
+
+        try:
+            load_rubric(rubric)
+        except InputError as exc:
+            problems.extend(exc.problems)
     from dxcase.data.registry import load_spec
 
     for i, use in enumerate(case.datasets):
