@@ -181,7 +181,7 @@ def test_time_and_memory_limits_are_checked(case):
         case / "case.yaml",
         lambda d: d.update(limits={"seconds": 0.001, "memory_mib": 1, "cores": 1}),
     )
-    code, report = validate(case)
+    code, report = validate(case, "--strict-limits")
     assert code != 0
     found = rules(report)
     assert len(found["over-time-limit"]) == 4 and len(found["over-memory-limit"]) == 4

@@ -152,3 +152,17 @@ def test_missing_checks_file_and_unknown_task_say_what_to_do(tmp_path, folder):
         load_tasks(tmp_path / "elsewhere", lang="en")
     with pytest.raises(AttributeError, match="q9"):
         _ = load_tasks(folder, lang="en").q9
+
+
+def test_choice_options_can_come_from_the_data(tmp_path):
+    global store
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "stores.csv").write_text("store_id,region\nS001,north\nS042,south\n")
+    task = TaskSpec("q5", "store", "choice", "nb1", {"options_from": "stores.store_id"})
+    (tmp_path / "checks.json").write_text(CaseChecks("demo", "en", {"q5": task}, {}).to_json())
+    q5 = load_tasks(tmp_path, data_dir="data").q5
+    store = "S007"
+    outcome = q5.check()
+    assert outcome.status == "incorrect" and "S001, S042" in outcome.message
+    store = "S042"
+    assert q5.check().status == "correct"

@@ -38,7 +38,12 @@ def _dxcase_peak_kib():
         pass
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print("DXCASE_PEAK_KIB=%d" % _dxcase_peak_kib())
+def _dxcase_cpu_seconds():
+    import resource
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+print("DXCASE_PEAK_KIB=%d DXCASE_CPU_S=%.3f" % (_dxcase_peak_kib(), _dxcase_cpu_seconds()))
 """.strip()
 THREAD_VARS = (
     "OMP_NUM_THREADS",
@@ -73,6 +78,7 @@ class RunResult:
     notebook: NotebookNode
     seconds: float
     peak_mib: float | None
+    cpu_seconds: float | None = None  # the kernel's own CPU time (user + system)
     errors: list[CellError] = field(default_factory=list)
     timed_out: bool = False
     failure: str | None = None  # kernel died, timeout or start failure
@@ -144,7 +150,7 @@ def run_notebook(
             if km.has_kernel:  # nbclient leaves a kernel it did not create running
                 km.shutdown_kernel(now=True)
     result.errors = cell_errors(nb)
-    result.peak_mib = _read_probe(nb)
+    result.peak_mib, result.cpu_seconds = _read_probe(nb)
     nb.cells = [c for c in nb.cells if PROBE_TAG not in c.metadata.get("tags", [])]
     result.notebook = nb
     return result
@@ -164,12 +170,14 @@ def cell_errors(nb: NotebookNode) -> list[CellError]:
     return found
 
 
-def _read_probe(nb: NotebookNode) -> float | None:
+def _read_probe(nb: NotebookNode) -> tuple[float | None, float | None]:
+    """Peak memory (MiB) and CPU seconds the probe cell printed, if the notebook got that far."""
     for cell in nb.cells:
         if PROBE_TAG not in cell.metadata.get("tags", []):
             continue
         for out in cell.get("outputs", []):
             text = out.get("text", "")
             if "DXCASE_PEAK_KIB=" in text:
-                return int(text.split("DXCASE_PEAK_KIB=")[1].split()[0]) / 1024
-    return None
+                fields = dict(part.split("=") for part in text.split())
+                return int(fields["DXCASE_PEAK_KIB"]) / 1024, float(fields["DXCASE_CPU_S"])
+    return None, None

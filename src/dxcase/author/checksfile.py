@@ -118,12 +118,13 @@ def _task(
                 column=f"{where}.solution",
             )
         )
-    if item["kind"] == "choice" and not (item.get("visible") or {}).get("options"):
+    visible = item.get("visible") or {}
+    if item["kind"] == "choice" and not (visible.get("options") or visible.get("options_from")):
         problems.append(
             Problem(
                 file,
                 "checks-field",
-                "a choice task lists its options",
+                "a choice task lists its options (or names a data column: options_from: table.column)",
                 column=f"{where}.visible.options",
             )
         )

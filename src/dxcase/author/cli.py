@@ -65,20 +65,26 @@ def build(case_dir: str, lang: str, out_dir: str | None) -> None:
     default=None,
     help="Keep the work folder (releases, executed notebooks) here.",
 )
-def validate(case_dir: str, as_json: bool, keep: str | None) -> None:
+@click.option(
+    "--strict-limits",
+    is_flag=True,
+    help="Fail on run time over the limit even when other work loads the machine (by default that is a warning).",
+)
+def validate(case_dir: str, as_json: bool, keep: str | None, strict_limits: bool) -> None:
     """Prove CASE_DIR works: solutions pass, releases fail the tests, nothing secret leaks,
     both languages build, and each notebook stays within its time and memory limits."""
     from dxcase.author.validate import validate_case
 
     echo = (lambda m: click.echo(m, err=True)) if as_json else click.echo
-    result = validate_case(case_dir, echo=echo, keep=Path(keep) if keep else None)
+    keep_dir = Path(keep) if keep else None
+    result = validate_case(case_dir, echo=echo, keep=keep_dir, strict_limits=strict_limits)
     if as_json:
         click.echo(result.to_json())
     else:
         for line in result.problems.lines():
             click.echo(line)
         runs = ", ".join(
-            f"{r.notebook}: {r.seconds:.1f} s / {r.peak_mib or 0:.0f} MiB"
+            f"{r.notebook}: {r.seconds:.1f} s (CPU {r.cpu_seconds or 0:.1f} s), {r.peak_mib or 0:.0f} MiB"
             for r in result.runs
             if r.kind == "solution"
         )

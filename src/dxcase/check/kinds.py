@@ -42,8 +42,22 @@ def check_number(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Fa
     return None
 
 
+def choice_options(visible: dict[str, Any], ctx: dict[str, Any]) -> list[Any]:
+    """The listed ``options``, or the values of a data column (``options_from: table.column``),
+    so a task stays right on dataset variants with other stores, items or parts."""
+    if "options_from" not in visible:
+        return list(visible["options"])
+    import pandas as pd
+
+    table, column = visible["options_from"].rsplit(".", 1)
+    if not ctx.get("data_dir"):
+        raise ValueError("options_from needs load_tasks(data_dir=...)")
+    values = pd.read_csv(Path(ctx["data_dir"]) / f"{table}.csv", usecols=[column], dtype=str)
+    return sorted(values[column].dropna().unique())
+
+
 def check_choice(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Failure | None:
-    options = visible["options"]
+    options = choice_options(visible, ctx)
     if value not in options:
         return Failure("not_an_option", {"options": ", ".join(map(str, options))})
     return None
@@ -59,7 +73,10 @@ def check_subset(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Fa
     items = _as_list(value)
     if items is None:
         return Failure("not_a_list", {"type": type(value).__name__})
-    unknown = [str(i) for i in items if i not in visible.get("options", items)]
+    allowed = (
+        choice_options(visible, ctx) if "options" in visible or "options_from" in visible else items
+    )
+    unknown = [str(i) for i in items if i not in allowed]
     if unknown:
         return Failure("unknown_items", {"items": ", ".join(unknown)})
     if len(set(items)) != len(items):
