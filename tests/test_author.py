@@ -204,3 +204,22 @@ def test_plots_with_missing_japanese_glyphs_are_flagged():
     ]
     [problem] = glyph_problems(nb, "01.ipynb")
     assert problem.rule == "missing-glyph" and "cell 0" in problem.message
+
+
+def test_practice_solutions_are_public_but_graded_solutions_stay_secret():
+    """A practice task's solution ships in checks.json on purpose; its answer cell is no secret."""
+    from dxcase.author.cells import answer, notebook, test
+    from dxcase.author.notebooks import secret_lines
+
+    nb = notebook(
+        [
+            answer("q1_1_answer", "", "planning_horizon = 3"),
+            answer("q1_2_answer", "", "granularity = 'part_month'"),
+            test("q1_2", 1, "q1_2.grade()", "q1_2.grade(expected='part_month')"),
+        ]
+    )
+    every = {s.text for s in secret_lines(nb, "01")}
+    assert {"planning_horizon = 3", "granularity = 'part_month'"} <= every
+    public = {s.text for s in secret_lines(nb, "01", public={"q1_1_answer"})}
+    assert "planning_horizon = 3" not in public
+    assert {"granularity = 'part_month'", "q1_2.grade(expected='part_month')"} <= public

@@ -166,3 +166,25 @@ def test_choice_options_can_come_from_the_data(tmp_path):
     assert outcome.status == "incorrect" and "S001, S042" in outcome.message
     store = "S042"
     assert q5.check().status == "correct"
+
+
+def test_forecast_file_keys_can_come_from_a_frame_the_notebook_defines(tmp_path, monkeypatch):
+    """Datasets without a keys file: the rows to forecast are a frame the given code builds."""
+    visible = {"keys": ["part_id", "month"], "value": "forecast", "keys_variable": "to_forecast"}
+    spec = TaskSpec("q9", "forecast_path", "forecast_file", "nb4", visible)
+    (tmp_path / "checks.json").write_text(CaseChecks("demo", "en", {"q9": spec}, {}).to_json())
+    monkeypatch.setenv("DXCASE_EVENTS", "0")
+    monkeypatch.chdir(tmp_path)
+    q9 = load_tasks(tmp_path, lang="en", data_dir=".").q9
+    keys = pd.DataFrame({"part_id": ["P1", "P1", "P2"], "month": ["2025-04", "2025-05", "2025-04"]})
+    global forecast_path, to_forecast
+    forecast_path = "f.csv"
+    keys.assign(forecast=1.0).to_csv(tmp_path / "f.csv", index=False)
+    to_forecast = keys
+    assert q9.check().status == "correct"
+    keys.iloc[:2].assign(forecast=1.0).to_csv(tmp_path / "f.csv", index=False)
+    outcome = q9.check()
+    assert outcome.status == "incorrect" and "1 missing" in outcome.message
+    del to_forecast  # without the frame the check still tests the file's form
+    assert q9.check().status == "correct"
+    del forecast_path

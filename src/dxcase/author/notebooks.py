@@ -8,7 +8,7 @@ never tagged, so both languages run identical code, grade cells, grade ids and p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,10 +97,19 @@ class Secret:
     cell: int
 
 
-def secret_lines(nb: NotebookNode, notebook: str, min_chars: int = 12) -> list[Secret]:
-    """Distinctive lines of solution and hidden-test regions (short or generic lines skipped)."""
+def secret_lines(
+    nb: NotebookNode, notebook: str, min_chars: int = 12, public: Iterable[str] = ()
+) -> list[Secret]:
+    """Distinctive lines of solution and hidden-test regions (short or generic lines skipped).
+
+    Cells whose grade id is in ``public`` are skipped: the answer cells of practice tasks,
+    whose solution the release publishes on purpose (``q1.solution()``).
+    """
+    public = set(public)
     found = []
     for index, cell in enumerate(nb.cells):
+        if nbgrader_meta(cell).get("grade_id") in public and not is_autograder_test(cell):
+            continue
         parts: list[tuple[str, str]] = []
         if cell.cell_type == "markdown" and is_solution_cell(cell):
             body = "\n".join(regions(cell.source, SOLUTION)) or cell.source

@@ -114,7 +114,12 @@ def check_dataframe(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) ->
 
 
 def check_forecast_file(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Failure | None:
-    """A CSV of forecasts with one row per key in the data's ``keys_file``, values >= 0."""
+    """A CSV of forecasts with one row per key to forecast, values >= 0.
+
+    The keys to forecast come from the data's ``keys_file`` or, when the dataset has no such
+    file (the rows to forecast follow from the history), from the data frame the notebook's
+    given code defines under the name ``keys_variable``.
+    """
     import pandas as pd
 
     if not isinstance(value, str | Path) or not Path(value).is_file():
@@ -132,13 +137,27 @@ def check_forecast_file(value: Any, visible: dict[str, Any], ctx: dict[str, Any]
     values = pd.to_numeric(frame[column], errors="coerce")
     if values.isna().any() or (values < 0).any() or not values.map(math.isfinite).all():
         return Failure("bad_values", {"column": column})
-    if ctx.get("data_dir") and visible.get("keys_file"):
-        wanted = pd.read_csv(Path(ctx["data_dir"]) / visible["keys_file"], dtype=str)[keys]
-        merged = wanted.merge(frame[keys], how="outer", indicator=True)
+    wanted = _wanted_keys(visible, ctx)
+    if wanted is not None:
+        merged = wanted.merge(frame[keys].astype(str), how="outer", indicator=True)
         absent = int((merged["_merge"] == "left_only").sum())
         extra = int((merged["_merge"] == "right_only").sum())
         if absent or extra:
             return Failure("keys_mismatch", {"absent": absent, "extra": extra})
+    return None
+
+
+def _wanted_keys(visible: dict[str, Any], ctx: dict[str, Any]) -> Any:
+    """The keys a forecast file must cover, as a frame of strings, or None if unknown."""
+    import pandas as pd
+
+    keys = visible["keys"]
+    if ctx.get("data_dir") and visible.get("keys_file"):
+        return pd.read_csv(Path(ctx["data_dir"]) / visible["keys_file"], dtype=str)[keys]
+    name = visible.get("keys_variable")
+    table = (ctx.get("namespace") or {}).get(name) if name else None
+    if isinstance(table, pd.DataFrame) and all(k in table.columns for k in keys):
+        return table[keys].astype(str).drop_duplicates()
     return None
 
 
