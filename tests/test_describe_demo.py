@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from dxcase.author.showcase import bundled_cases
 from dxcase.data.describe import describe_dir
 from tests.conftest import run_cli
 
@@ -19,11 +20,15 @@ def test_describe_writes_page_with_plots(small_variants, tmp_path, name, lang, h
 
 @pytest.mark.slow
 def test_demo_runs_and_lessons_hold(tmp_path):
-    result = run_cli("demo", "--out", str(tmp_path / "demo"), timeout=600)
+    """The demo validates every bundled case too, so this is also the cases' end-to-end test."""
+    result = run_cli("demo", "--out", str(tmp_path / "demo"), timeout=1800)
     assert result.returncode == 0, result.stderr
     index = tmp_path / "demo" / "index.html"
     html = index.read_text(encoding="utf-8")
-    assert html.count('class="ok"') == 2 and 'class="bad"' not in html
+    assert 'class="bad"' not in html
+    assert html.count('class="ok"') >= 2 + len(bundled_cases())  # lessons hold, cases validate
+    for case in bundled_cases():
+        assert (tmp_path / "demo" / "cases" / case.name / "release-en").is_dir()
     assert str(index) in result.stdout
     holdout = tmp_path / "demo" / "holdout"
     data = tmp_path / "demo" / "data"

@@ -73,7 +73,11 @@ def test_release_in_jupyterlab_shows_japanese_a_plot_and_a_self_check(tmp_path):
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
         check = page.locator(".dxcase-check").first
-        check.wait_for(timeout=240_000)
+        try:
+            check.wait_for(timeout=300_000)
+        except Exception:
+            page.screenshot(path=str(SHOTS / "retail_demand-ja-jupyterlab-FAILED.png"))
+            raise
         page.locator(".jp-OutputArea-output img").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
         # the first plot comes right after the self-check: show both, the plot at the bottom
