@@ -74,11 +74,12 @@ def test_release_in_jupyterlab_shows_japanese_a_plot_and_a_self_check(tmp_path):
         page.get_by_text("Run All Cells", exact=True).click()
         check = page.locator(".dxcase-check").first
         try:
-            check.wait_for(timeout=300_000)
+            # Run All scrolls to the last cell: wait for the output to exist, not to be on screen
+            check.wait_for(state="attached", timeout=300_000)
         except Exception:
             page.screenshot(path=str(SHOTS / "retail_demand-ja-jupyterlab-FAILED.png"))
             raise
-        page.locator(".jp-OutputArea-output img").first.wait_for(timeout=60_000)
+        page.locator(".jp-OutputArea-output img").first.wait_for(state="attached", timeout=60_000)
         page.wait_for_timeout(1500)
         # the first plot comes right after the self-check: show both, the plot at the bottom
         plot = page.locator(".jp-OutputArea-output img").first
