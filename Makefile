@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dxcase-installed
 OUT    ?= out/demo
+CASES  ?= $(patsubst %/case.yaml,%,$(wildcard casestudies/*/case.yaml))
+SEEDS  ?= 1-8
 
-.PHONY: demo test test-fast lint bench bench-review lock clean
+.PHONY: demo test test-fast lint bench bench-review bench-batch batch lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dxcase needs Python >= 3.11")'
@@ -36,6 +38,14 @@ bench: $(STAMP)
 
 bench-review: $(STAMP)
 	$(BIN)/python benchmarks/bench_review.py
+
+# Every notebook of every case over 8 dataset variants; report in out/batch/report.html.
+batch: $(STAMP)
+	$(BIN)/dxcase batch validate $(CASES) --seeds $(SEEDS) --out out/batch
+
+# Sequential papermill vs dxcase batch on the same 8 runs; writes benchmarks/results/batch.json.
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py
 
 # Re-pin requirements.lock from what is installed in .venv (after changing pyproject.toml).
 lock: $(BIN)/python

@@ -105,7 +105,9 @@ def test_missing_figures_are_named() -> None:
     assert err.value.names == ["manual_wmape"]
     [result] = check_story(["model_wmape <= 0.8 * manual_wmape"], {"model_wmape": 0.2})
     assert result.status == "missing" and "manual_wmape" in result.detail and not result.ok
-    [fails] = check_story(["model_wmape <= 0.8 * manual_wmape"], {"model_wmape": 0.3, "manual_wmape": 0.3})
+    [fails] = check_story(
+        ["model_wmape <= 0.8 * manual_wmape"], {"model_wmape": 0.3, "manual_wmape": 0.3}
+    )
     assert fails.status == "fails" and "model_wmape=0.3" in fails.detail
 
 
@@ -193,10 +195,17 @@ def test_batch_runs_checks_story_reports_and_resumes(toy: Path, tmp_path: Path) 
     result = run_batch(matrix, out, workers=2, progress=False, echo=lambda _: None, lang="en")
     assert not result.failed_runs
     assert [(g[1], c.condition) for g, c in result.failed_conditions] == [
-        (next(r.variant.id for r in result.runs if r.variant.params[-1][0] == "temperature_effect"), "temp_corr > 0.3")
+        (
+            next(
+                r.variant.id for r in result.runs if r.variant.params[-1][0] == "temperature_effect"
+            ),
+            "temp_corr > 0.3",
+        )
     ]
     assert not result.ok
-    assert any("STORY FAILS" in line and "temp_corr > 0.3" in line for line in result.summary_lines())
+    assert any(
+        "STORY FAILS" in line and "temp_corr > 0.3" in line for line in result.summary_lines()
+    )
     assert result.threads == 1  # 2 cores / 2 workers
     rows = list(csv.DictReader(result.report_csv.open(encoding="utf-8")))
     assert len(rows) == 3 and {r["status"] for r in rows} == {"passed"}
@@ -245,7 +254,9 @@ def test_batch_cli_names_failed_runs_keeps_their_notebooks_and_exits_nonzero(
 def test_batch_on_a_dask_local_cluster(toy: Path, tmp_path: Path) -> None:
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         result = run_batch(
             Matrix(cases=[toy], notebooks=["03_trial"], variants=[VariantGroup((5, 6))]),
             tmp_path / "dask",
@@ -257,3 +268,22 @@ def test_batch_on_a_dask_local_cluster(toy: Path, tmp_path: Path) -> None:
     assert result.workers == 2 and len(result.runs) == 2
     assert {rec["threads"] for rec in result.records.values()} == {1}
     assert len({rec["worker"] for rec in result.records.values()}) >= 1
+
+
+@pytest.mark.slow
+def test_retail_demand_trial_holds_its_story_on_two_variants(tmp_path: Path) -> None:
+    """The CI matrix on the real case: 03_trial over 2 seeds, figures read, story checked."""
+    from dxcase.paths import content_root
+
+    case = content_root("casestudies") / "retail_demand"
+    result = run_batch(
+        Matrix(cases=[case], notebooks=["03_trial"], variants=[VariantGroup((11, 12))]),
+        tmp_path / "batch",
+        workers=2,
+        progress=False,
+        echo=lambda _: None,
+    )
+    assert result.ok, result.summary_lines()
+    assert len(result.story) == 2
+    for conds in result.story.values():
+        assert [c.status for c in conds] == ["holds"] * len(conds) and len(conds) >= 4

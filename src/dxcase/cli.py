@@ -8,6 +8,7 @@ import click
 
 from dxcase import __version__
 from dxcase.author.cli import author
+from dxcase.batch.cli import batch
 from dxcase.data.cli import data
 from dxcase.errors import DxcaseError
 from dxcase.review.cli import review
@@ -23,6 +24,7 @@ def cli() -> None:
       data    generate, validate, describe and anonymize case datasets
       author  scaffold, build and validate case studies
       review  peer review rounds, aggregation, gradebook and the review web service
+      batch   run case notebooks over many dataset variants, with a report
       demo    run the main job on the bundled defaults
     """
 
@@ -30,6 +32,7 @@ def cli() -> None:
 cli.add_command(data)
 cli.add_command(author)
 cli.add_command(review)
+cli.add_command(batch)
 
 
 @cli.command()
@@ -48,7 +51,11 @@ cli.add_command(review)
     help="Language of the summary (default: $DXCASE_LANG or ja).",
 )
 def demo(out_dir: str, lang: str | None) -> None:
-    """Generate both bundled datasets, validate them and write an HTML summary."""
+    """The main job on the bundled defaults, with an HTML summary.
+
+    Generates, validates and describes both datasets, validates every case (releases and
+    executed notebooks kept), runs a small batch and a simulated peer-review round.
+    """
     from dxcase.demo import run_demo
 
     run_demo(out_dir, lang)

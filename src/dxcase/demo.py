@@ -13,6 +13,7 @@ import click
 
 from dxcase.atomic import write_text_atomic
 from dxcase.author.showcase import showcase_cases
+from dxcase.batch.showcase import showcase_batch
 from dxcase.data.describe import describe_dir
 from dxcase.data.generate import generate_variant
 from dxcase.data.lessons import parts as parts_lesson
@@ -29,7 +30,7 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     """Run the demo into ``out_dir``; return the summary page. Raises if anything fails."""
     lang = current_lang(lang)
     out = Path(out_dir).resolve()
-    steps = len(LESSONS) * 4 + 1
+    steps = len(LESSONS) * 4 + 2
     step = 0
     sections = []
 
@@ -65,13 +66,20 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     sections.append(
         f'<h2>{t("rv_demo_heading", lang)}</h2><p><a href="{esc(link)}">{esc(link)}</a></p>'
     )
+    say(t("batch_demo_step", lang))
+    batch_html, batch = showcase_batch(out, lang, lambda m: click.echo(f"    {m}"))
+    sections.append(batch_html)
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
     click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))
+    if batch is not None:
+        click.echo(t("batch_demo_done", lang, path=batch.report_html))
     failed = [r for r in results if not r.ok]
     if failed:
         details = "\n".join(line for r in failed for line in r.problems.lines())
         raise DxcaseError(f"demo: case validation failed:\n{details}")
+    if batch is not None and not batch.ok:
+        raise DxcaseError("demo: batch validation failed:\n" + "\n".join(batch.summary_lines()))
     return index
 
 
