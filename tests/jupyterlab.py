@@ -32,6 +32,10 @@ def jupyterlab(root: Path, home: Path) -> Iterator[str]:
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
+    # keep every cell in the page: with windowing, cells scrolled out of view leave the DOM
+    notebook = home / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    notebook.mkdir(parents=True, exist_ok=True)
+    (notebook / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     env = {
         **os.environ,
         "HOME": str(home),
