@@ -39,6 +39,11 @@ def _dxcase_peak_kib():
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print("DXCASE_PEAK_KIB=%d" % _dxcase_peak_kib())
+def _dxcase_cpu_s():
+    import resource
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+print("DXCASE_CPU_S=%.3f" % _dxcase_cpu_s())
 """.strip()
 THREAD_VARS = (
     "OMP_NUM_THREADS",
@@ -76,6 +81,7 @@ class RunResult:
     errors: list[CellError] = field(default_factory=list)
     timed_out: bool = False
     failure: str | None = None  # kernel died, timeout or start failure
+    cpu_s: float | None = None  # the kernel's CPU seconds (its own and its children's)
 
     @property
     def ok(self) -> bool:
@@ -93,6 +99,7 @@ def run_notebook(
     kernel_prefix: Sequence[str] | None = None,
     runtime_dir: str | os.PathLike[str] | None = None,
     inherit_env: bool = True,
+    client_options: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Execute ``nb`` top to bottom in ``cwd``; never raises for errors in the notebook itself.
 
@@ -100,6 +107,7 @@ def run_notebook(
     (for example ``unshare ... setpriv ... prlimit ... --``), ``runtime_dir`` is the folder for
     the connection file and IPC sockets (one the kernel's user can write), and
     ``inherit_env=False`` gives the kernel only ``env`` and the thread settings.
+    ``client_options`` go to nbclient (for example ``interrupt_on_timeout`` as nbgrader uses).
     """
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -141,6 +149,7 @@ def run_notebook(
             allow_errors=allow_errors,
             record_timing=False,
             resources={"metadata": {"path": str(cwd)}},
+            **dict(client_options or {}),
         )
         start = time.perf_counter()
         try:
@@ -159,6 +168,7 @@ def run_notebook(
                 km.shutdown_kernel(now=True)
     result.errors = cell_errors(nb)
     result.peak_mib = _read_probe(nb)
+    result.cpu_s = _read_probe(nb, "DXCASE_CPU_S=", 1)
     nb.cells = [c for c in nb.cells if PROBE_TAG not in c.metadata.get("tags", [])]
     result.notebook = nb
     return result
@@ -192,12 +202,12 @@ def cell_errors(nb: NotebookNode) -> list[CellError]:
     return found
 
 
-def _read_probe(nb: NotebookNode) -> float | None:
+def _read_probe(nb: NotebookNode, key: str = "DXCASE_PEAK_KIB=", scale: int = 1024) -> float | None:
     for cell in nb.cells:
         if PROBE_TAG not in cell.metadata.get("tags", []):
             continue
         for out in cell.get("outputs", []):
             text = out.get("text", "")
-            if "DXCASE_PEAK_KIB=" in text:
-                return int(text.split("DXCASE_PEAK_KIB=")[1].split()[0]) / 1024
+            if key in text:
+                return float(text.split(key)[1].split()[0]) / scale
     return None

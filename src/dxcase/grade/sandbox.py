@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,10 @@ class Sandbox:
             (self.base / sub).mkdir(exist_ok=True)
         os.chmod(self.base / "runs", 0o711)
         os.chmod(self.base / "state", 0o700)
+        # IPC socket paths must stay under ~100 bytes: kernels' sockets live in a short folder
+        self.sockets = Path(tempfile.mkdtemp(prefix="dxk-", dir="/tmp"))
+        os.chmod(self.sockets, 0o711)
+        self._count = 0
         for path in self.hide:
             if _inside(self.base, path):
                 raise DxcaseError(f"sandbox folder {self.base} is inside hidden {path}")
@@ -77,6 +82,19 @@ class Sandbox:
             os.chown(path, *owner)
         return path
 
+    def socket_dir(self, owner: tuple[int, int] | None) -> Path:
+        """A short private folder for one kernel's connection file and IPC sockets."""
+        self._count += 1
+        path = self.sockets / str(self._count)
+        path.mkdir(mode=0o700)
+        if owner is not None:
+            os.chown(path, *owner)
+        return path
+
+    def close(self) -> None:
+        shutil.rmtree(self.sockets, ignore_errors=True)
+        shutil.rmtree(self.base / "runs", ignore_errors=True)
+
     def prefix(self, owner: tuple[int, int] | None, usage: Path) -> list[str]:
         """The kernel command prefix: namespaces, the jail, the learner's user and limits."""
         lim = self.limits
@@ -91,10 +109,22 @@ class Sandbox:
         if owner is None:
             return [*jail, "--"]
         jail += [f"--uid={owner[0]}", f"--gid={owner[1]}", f"--nproc={lim.processes}"]
-        jail += [f"--hide={p}" for p in self.hide]
-        jail += [f"--expose={p}" for p in _runtime_paths()]
-        jail += [f"--stage={usage.with_suffix('.stage')}"]
-        ns = ["unshare", "--net", "--mount", "--pid", "--fork", "--kill-child=SIGTERM", "--mount-proc"]
+        runtime = [*_runtime_paths(), str(self.base)]
+        # a hidden folder above the Python install (like /root) is replaced by --expose
+        hide = [p for p in self.hide if not any(_inside(Path(r), p) for r in runtime)]
+        jail += [f"--hide={p}" for p in hide]
+        jail += [f"--expose={p}" for p in runtime]
+        stage = Path(tempfile.mkdtemp(prefix="stage-", dir=self.sockets))  # outside hidden parents
+        jail += [f"--stage={stage}"]
+        ns = [
+            "unshare",
+            "--net",
+            "--mount",
+            "--pid",
+            "--fork",
+            "--kill-child=SIGTERM",
+            "--mount-proc",
+        ]
         return [*ns, "--propagation", "private", *jail, "--"]
 
 

@@ -1,0 +1,560 @@
+"""``dxcase grade run``: autograde an assignment's submissions in parallel, sandboxed.
+
+The grader process prepares each notebook run (nbgrader's sanitizing against the gradebook,
+static tamper scan, the holdout test's hidden part swapped for a marker, a private run folder
+for the learner's OS user), hands runs to a pool of workers (local processes, or a Dask cluster
+with ``scheduler``), and records each result as it arrives: holdout scored here, outside the
+sandbox, grades written to the gradebook by nbgrader's own preprocessors, the autograded
+notebook saved, progress and state updated. Runs already graded (same notebook bytes and
+submission time) are skipped unless ``force``, so an interrupted batch resumes; one failed run
+never stops the others and is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from dxcase.atomic import write_text_atomic
+from dxcase.errors import DxcaseError
+from dxcase.grade import scores, tamper
+from dxcase.grade.course import Course
+from dxcase.grade.intake import Submission, list_submissions
+from dxcase.grade.sandbox import Limits, Sandbox, give, kernel_env
+
+DATA_PARAM_DEFAULT = "DATA_DIR"
+
+
+@dataclass
+class Job:
+    """One notebook run, everything a worker needs (picklable, for processes and Dask)."""
+
+    key: str  # student/notebook
+    student: str
+    notebook: str
+    nb_json: str
+    run_dir: str
+    parameters: dict[str, str]
+    env: dict[str, str]
+    threads: int
+    cell_timeout: float
+    prefix: list[str]
+    usage: str
+    sockets: str
+
+
+@dataclass
+class JobResult:
+    key: str
+    nb_json: str | None
+    seconds: float
+    cpu_s: float | None
+    peak_mib: float | None
+    failure: str | None
+
+
+@dataclass
+class Outcome:
+    """What grading one notebook of one learner gave (one line of the run record)."""
+
+    student: str
+    notebook: str
+    status: str  # graded, failed, missing, skipped
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    cpu_s: float | None = None
+    peak_mib: float | None = None
+    reasons: list[str] = field(default_factory=list)
+    checksum: str = ""
+
+
+@dataclass
+class Batch:
+    assignment: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    wall_s: float = 0.0
+    workers: int = 1
+    isolated: bool = False
+
+    def by_student(self) -> dict[str, list[Outcome]]:
+        out: dict[str, list[Outcome]] = {}
+        for o in self.outcomes:
+            out.setdefault(o.student, []).append(o)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "assignment": self.assignment,
+                "wall_s": round(self.wall_s, 2),
+                "workers": self.workers,
+                "isolated": self.isolated,
+                "outcomes": [asdict(o) for o in self.outcomes],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+
+
+def execute_job(job: Job) -> JobResult:
+    """Run one prepared notebook in its sandbox (in a worker process or on a Dask worker)."""
+    from dxcase.kernels import run_notebook
+
+    nb = nbformat.reads(job.nb_json, as_version=4)
+    options = {
+        "interrupt_on_timeout": True,  # as nbgrader: a slow cell fails, the rest still runs
+        "error_on_timeout": {
+            "ename": "CellTimeoutError",
+            "evalue": f"cell ran longer than {job.cell_timeout:g} s",
+            "traceback": [],
+        },
+        "extra_arguments": ["--HistoryManager.hist_file=:memory:"],
+    }
+    try:
+        run = run_notebook(
+            nb,
+            job.run_dir,
+            job.parameters or None,
+            job.env,
+            job.threads,
+            job.cell_timeout,
+            allow_errors=True,
+            kernel_prefix=job.prefix,
+            runtime_dir=job.sockets,
+            inherit_env=False,
+            client_options=options,
+        )
+    except Exception as exc:  # the runner itself failed: record it, never stop the batch
+        return JobResult(job.key, None, 0.0, None, None, f"run failed: {exc!r}"[:500])
+    return JobResult(
+        job.key, nbformat.writes(run.notebook), run.seconds, run.cpu_s, run.peak_mib, run.failure
+    )
+
+
+@dataclass
+class _Prepared:
+    job: Job
+    sub: Submission
+    nb_name: str
+    checksum: str
+    findings: list[tamper.Finding]
+    holdout: bool
+
+
+class Grader:
+    """Grades one assignment of a course."""
+
+    def __init__(
+        self,
+        course: Course,
+        assignment: str,
+        workers: int | None = None,
+        limits: Limits | None = None,
+        scheduler: str | None = None,
+        work_dir: Path | None = None,
+        echo: Callable[[str], None] = lambda _: None,
+        progress: bool = True,
+    ) -> None:
+        self.course = course
+        self.assignment = assignment
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self.limits = limits or Limits()
+        self.scheduler = scheduler
+        self.echo = echo
+        self.progress = progress
+        self.case = _case_for(assignment)
+        base = Path(work_dir or tempfile.mkdtemp(prefix="dxcase-grade-"))
+        self.sandbox = Sandbox(base, hide=self._hidden(), limits=self.limits)
+        self.state_path = course.state_dir / "grading" / assignment / "state.json"
+        self.state: dict[str, dict] = (
+            json.loads(self.state_path.read_text(encoding="utf-8"))
+            if self.state_path.is_file()
+            else {}
+        )
+
+    # -- what the sandbox hides -------------------------------------------------------------
+    def _hidden(self) -> list[Path]:
+        from dxcase.paths import content_root
+
+        hide = [self.course.root]
+        for name in ("graders", "casestudies"):
+            try:
+                path = content_root(name)
+            except Exception:
+                continue
+            if path.is_dir():
+                hide.append(path)
+        home = Path.home()
+        if home.is_dir() and home != Path("/"):
+            hide.append(home)
+        extra = os.environ.get("DXCASE_GRADE_HIDE", "")
+        hide += [Path(p) for p in extra.split(os.pathsep) if p]
+        return hide
+
+    # -- preparation ----------------------------------------------------------------------
+    def _data_for(self, student: str) -> tuple[dict[str, str], Path | None]:
+        """Parameters (the learner's dataset variant) and that variant's holdout truth."""
+        if self.case is None or not self.case.datasets:
+            return {}, None
+        use = self.case.dataset
+        learner = self.course.learner(student)
+        seed = use.seed if learner.seed is None else learner.seed
+        variant = self.course.state_dir / "variants" / f"{use.name}-{seed}"
+        if not (variant / "data").is_dir():
+            from dxcase.data.generate import generate_variant
+
+            generate_variant(
+                use.name,
+                seed=seed,
+                overrides=dict(use.params),
+                out_dir=variant / "data",
+                holdout_dir=variant / "holdout",
+                overwrite=True,
+            )
+        shared = self.sandbox.base / "data" / f"{use.name}-{seed}"
+        if not shared.is_dir():  # learner-visible data only, read-only for everyone
+            shutil.copytree(variant / "data", shared)
+            os.chmod(self.sandbox.base / "data", 0o755)
+            for root, _dirs, files in os.walk(shared):
+                os.chmod(root, 0o755)
+                for f in files:
+                    os.chmod(os.path.join(root, f), 0o644)
+        return {use.parameter or DATA_PARAM_DEFAULT: str(shared)}, variant / "holdout"
+
+    def _prepare(self, sub: Submission, name: str, outcome: Outcome) -> _Prepared | None:
+        res = scores.resources(self.course, self.assignment, name, sub.student)
+        try:
+            nb = nbformat.read(str(sub.notebooks[name]), as_version=4)
+            nb = scores.sanitize(self.course, nb, res)
+        except Exception as exc:
+            outcome.reasons.append(f"unreadable notebook: {type(exc).__name__}: {str(exc)[:300]}")
+            return None
+        findings = tamper.scan(nb)
+        holdout = False
+        if self.case is not None and self.case.holdout is not None:
+            from dxcase.author.checksfile import load_checks
+
+            task = self.case.holdout.task
+            variable = load_checks(self.case, "ja").tasks[task].variable
+            holdout = scores.mark_holdout(nb, task, variable)
+        owner = self.sandbox.user_for(sub.student)
+        job_id = f"{_safe(sub.student)}-{_safe(name)}"
+        run_dir = self.sandbox.run_dir(job_id, None)
+        _copy_submission(sub.folder, run_dir, self.course.source(self.assignment))
+        nbformat.write(nb, str(run_dir / f"{name}.ipynb"))
+        give(run_dir, owner)
+        params, _ = self._data_for(sub.student)
+        learner = self.course.learner(sub.student)
+        env = kernel_env(
+            run_dir,
+            {
+                "DXCASE_EVENTS": "0",
+                "DXCASE_LANG": learner.lang,
+                "NBGRADER_EXECUTION": "autograde",
+            },
+        )
+        usage = self.sandbox.base / "state" / f"{job_id}.json"
+        usage.unlink(missing_ok=True)
+        job = Job(
+            f"{sub.student}/{name}",
+            sub.student,
+            name,
+            nbformat.writes(nb),
+            str(run_dir),
+            params,
+            env,
+            self.threads,
+            self.limits.cell_seconds,
+            self.sandbox.prefix(owner, usage),
+            str(usage),
+            str(self.sandbox.socket_dir(owner)),
+        )
+        return _Prepared(job, sub, name, sub.checksum(name), findings, holdout)
+
+    # -- after a run ------------------------------------------------------------------------
+    def _finish(self, prep: _Prepared, result: JobResult, outcome: Outcome) -> None:
+        sub, name = prep.sub, prep.nb_name
+        outcome.seconds, outcome.cpu_s, outcome.peak_mib = (
+            round(result.seconds, 2),
+            result.cpu_s,
+            result.peak_mib,
+        )
+        if result.nb_json is None:
+            outcome.reasons.append(result.failure or "run failed")
+            self._zero(sub, name, outcome)
+            return
+        nb = nbformat.reads(result.nb_json, as_version=4)
+        if result.failure:
+            outcome.reasons.append(self._explain(result.failure, prep.job.usage))
+            missed = scores.fail_unrun_tests(nb, outcome.reasons[-1])
+            if missed:
+                outcome.reasons.append(f"tests not reached: {', '.join(missed)}")
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                if out.get("ename") == "CellTimeoutError":
+                    outcome.reasons.append(
+                        f"a cell ran longer than {self.limits.cell_seconds:g} s ({scores.grade_id(cell) or 'learner cell'})"
+                    )
+        for finding in prep.findings:
+            outcome.reasons.append(f"tampering: cell {finding.cell} {finding.what}")
+        if prep.findings:
+            every = any(not f.tests for f in prep.findings)
+            ids = {scores.grade_id(c) for c in nb.cells if scores.is_test(c)} if every else set()
+            for f in prep.findings:
+                ids |= f.tests
+            scores.fail_tests(nb, {i for i in ids if i}, "tampering with the tests")
+        if prep.holdout:
+            self._score_holdout(nb, sub, Path(prep.job.run_dir), outcome)
+        nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+        res = scores.resources(self.course, self.assignment, name, sub.student)
+        try:
+            nb = scores.record(self.course, nb, res)
+        except Exception as exc:
+            outcome.reasons.append(f"recording failed: {type(exc).__name__}: {str(exc)[:300]}")
+            self._zero(sub, name, outcome)
+            return
+        scores.write_notebook(
+            nb, self.course.autograded(sub.student, self.assignment) / f"{name}.ipynb"
+        )
+        outcome.status = "graded"
+
+    def _explain(self, failure: str, usage_path: str) -> str:
+        path = Path(usage_path)
+        for _ in range(10):
+            if path.is_file():
+                try:
+                    reason = json.loads(path.read_text(encoding="utf-8")).get("reason")
+                except (OSError, ValueError):
+                    reason = None
+                if reason:
+                    return reason
+                break
+            time.sleep(0.1)
+        return failure[:300]
+
+    def _score_holdout(self, nb, sub: Submission, run_dir: Path, outcome: Outcome) -> None:
+        from dxcase.grade.holdout import score_forecast
+
+        task = self.case.holdout.task
+        cell = next(c for c in nb.cells if scores.is_test(c) and scores.grade_id(c) == task)
+        named = scores.holdout_file(cell)
+        if named is None:
+            return  # the visible check failed: the cell already scores zero
+        path = (run_dir / named).resolve()
+        if not path.is_relative_to(run_dir.resolve()) or not path.is_file():
+            scores.set_points(cell, None, "forecast file not found in the submission")
+            outcome.reasons.append(f"holdout: {named!r} is not a file of the submission")
+            return
+        if path.stat().st_size > 100 * 1024 * 1024:
+            scores.set_points(cell, None, "forecast file too large")
+            outcome.reasons.append("holdout: forecast file over 100 MiB")
+            return
+        _, truth = self._data_for(sub.student)
+        try:
+            scored = score_forecast(self.case.root, path, truth)
+        except Exception as exc:
+            scores.set_points(cell, None, str(exc)[:200])
+            outcome.reasons.append(f"holdout: {str(exc)[:200]}")
+            return
+        scores.set_points(cell, scored.points)
+        outcome.reasons.append(f"holdout: WMAPE {scored.wmape:.3f} -> {scored.points:g} points")
+
+    def _zero(self, sub: Submission, name: str, outcome: Outcome) -> None:
+        with self.course.gradebook() as gb:
+            scores.zero_notebook(gb, name, self.assignment, sub.student)
+        outcome.status = "failed"
+
+    # -- the batch ----------------------------------------------------------------------------
+    def run(
+        self,
+        students: list[str] | None = None,
+        notebooks: list[str] | None = None,
+        force: bool = False,
+    ) -> Batch:
+        started = time.perf_counter()
+        batch = Batch(self.assignment, workers=self.workers, isolated=self.sandbox.isolated)
+        with self.course.gradebook() as gb:
+            try:
+                gb.find_assignment(self.assignment)
+            except Exception as exc:
+                raise DxcaseError(
+                    f"assignment {self.assignment!r} is not in the gradebook {self.course.db_url} "
+                    "(run `dxcase grade assign` or `nbgrader generate_assignment` first)"
+                ) from exc
+        expected = scores.notebooks_of(self.course, self.assignment)
+        subs = list_submissions(self.course, self.assignment, students)
+        prepared: list[tuple[_Prepared, Outcome]] = []
+        for sub in subs:
+            learner = self.course.learner(sub.student)
+            wanted = [n for n in expected if not notebooks or n in notebooks]
+            todo = [
+                n
+                for n in wanted
+                if force
+                or self.state.get(f"{sub.student}/{n}", {}).get("checksum") != sub.checksum(n)
+            ]
+            if not todo:
+                for n in wanted:
+                    batch.outcomes.append(Outcome(**self.state[f"{sub.student}/{n}"]))
+                continue
+            scores.start_submission(self.course, sub, learner.extension_hours)
+            extra = sorted(set(sub.notebooks) - set(expected))
+            for name in todo:
+                outcome = Outcome(sub.student, name, "failed", checksum=sub.checksum(name))
+                if name not in sub.notebooks:
+                    outcome.status = "missing"
+                    outcome.reasons.append(f"no {name}.ipynb in the submission")
+                    if extra:
+                        outcome.reasons.append(f"unknown notebook(s) ignored: {', '.join(extra)}")
+                    self._record(batch, outcome)
+                    continue
+                prep = self._prepare(sub, name, outcome)
+                if prep is None:
+                    self._zero(sub, name, outcome)
+                    self._record(batch, outcome)
+                    continue
+                prepared.append((prep, outcome))
+        self._dispatch(prepared, batch)
+        batch.outcomes.sort(key=lambda o: (o.student, o.notebook))
+        batch.wall_s = time.perf_counter() - started
+        record_dir = self.course.state_dir / "grading" / self.assignment
+        write_text_atomic(record_dir / "last-run.json", batch.to_json())
+        self.sandbox.close()
+        return batch
+
+    def _record(self, batch: Batch, outcome: Outcome) -> None:
+        if outcome.status in ("graded", "failed", "missing"):
+            got = scores.notebook_scores(self.course, self.assignment, outcome.student)
+            nb = got.get(outcome.notebook)
+            if nb is not None:
+                outcome.score = round(nb["score"] - nb["late_penalty"], 3)
+                outcome.max_score = nb["max_score"]
+        batch.outcomes.append(outcome)
+        self.state[f"{outcome.student}/{outcome.notebook}"] = asdict(outcome)
+        write_text_atomic(self.state_path, json.dumps(self.state, ensure_ascii=False, indent=1))
+
+    def _dispatch(self, prepared: list[tuple[_Prepared, Outcome]], batch: Batch) -> None:
+        if not prepared:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = [
+            TextColumn("[bold]grading {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+        ]
+        # biggest notebooks first: the batch ends sooner when long runs start early
+        prepared.sort(key=lambda p: -len(p[0].job.nb_json))
+        by_key = {p.job.key: (p, o) for p, o in prepared}
+        with Progress(*columns, disable=not self.progress, transient=False) as bar:
+            task = bar.add_task(self.assignment, total=len(prepared))
+            for result in self._results([p.job for p, _ in prepared]):
+                prep, outcome = by_key[result.key]
+                try:
+                    self._finish(prep, result, outcome)
+                except Exception as exc:
+                    outcome.reasons.append(f"grader error: {exc!r}"[:300])
+                    outcome.reasons.append(traceback.format_exc(limit=2)[-300:])
+                    self._zero(prep.sub, prep.nb_name, outcome)
+                self._record(batch, outcome)
+                bar.advance(task)
+                self.echo(
+                    f"{outcome.student}/{outcome.notebook}: {outcome.status} {outcome.score:g}/{outcome.max_score:g}"
+                )
+
+    def _results(self, jobs: list[Job]):
+        if self.scheduler:
+            from distributed import Client, as_completed
+
+            with Client(self.scheduler) as client:
+                futures = [
+                    client.submit(
+                        execute_job, j, key=f"dxcase-{j.key}-{time.time_ns()}", pure=False
+                    )
+                    for j in jobs
+                ]
+                for fut in as_completed(futures):
+                    try:
+                        yield fut.result()
+                    except Exception as exc:
+                        key = next(j.key for j, f in zip(jobs, futures, strict=True) if f is fut)
+                        yield JobResult(key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300])
+            return
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
+            pending: dict[Future, Job] = {pool.submit(execute_job, j): j for j in jobs}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = pending.pop(fut)
+                    try:
+                        yield fut.result()
+                    except Exception as exc:  # a worker process died
+                        yield JobResult(
+                            job.key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300]
+                        )
+
+
+def _case_for(assignment: str) -> Any:
+    from dxcase.author.casefile import load_case
+    from dxcase.paths import content_root
+
+    try:
+        folder = content_root("casestudies") / assignment
+    except Exception:
+        return None
+    if not (folder / "case.yaml").is_file():
+        return None
+    return load_case(folder)
+
+
+def _copy_submission(folder: Path, dest: Path, source: Path) -> None:
+    """Learner's files (no symlinks, no notebooks), then the master files over them."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        rel = Path(root).relative_to(folder)
+        dirs[:] = [d for d in dirs if not (Path(root) / d).is_symlink() and d != ".dxcase"]
+        (dest / rel).mkdir(parents=True, exist_ok=True)
+        for f in files:
+            p = Path(root) / f
+            if p.is_symlink() or not p.is_file() or f.endswith(".ipynb") or f == "timestamp.txt":
+                continue
+            shutil.copy2(p, dest / rel / f)
+    if source.is_dir():
+        for root, _dirs, files in os.walk(source):
+            rel = Path(root).relative_to(source)
+            (dest / rel).mkdir(parents=True, exist_ok=True)
+            for f in files:
+                if not f.endswith(".ipynb"):
+                    target = dest / rel / f
+                    if target.exists() or target.is_symlink():
+                        target.unlink()
+                    shutil.copy2(Path(root) / f, target)
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:80]
