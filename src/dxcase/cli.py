@@ -10,6 +10,7 @@ from dxcase import __version__
 from dxcase.author.cli import author
 from dxcase.data.cli import data
 from dxcase.errors import DxcaseError
+from dxcase.grade.cli import grade
 from dxcase.review.cli import review
 
 
@@ -23,6 +24,7 @@ def cli() -> None:
       data    generate, validate, describe and anonymize case datasets
       author  scaffold, build and validate case studies
       review  peer review rounds, aggregation, gradebook and the review web service
+      grade   cohort autograding (parallel, sandboxed, nbgrader gradebook), feedback, export
       demo    run the main job on the bundled defaults
     """
 
@@ -30,6 +32,7 @@ def cli() -> None:
 cli.add_command(data)
 cli.add_command(author)
 cli.add_command(review)
+cli.add_command(grade)
 
 
 @cli.command()

@@ -178,6 +178,8 @@ class Grader:
         self.case = _case_for(assignment)
         base = Path(work_dir or tempfile.mkdtemp(prefix="dxcase-grade-"))
         self.sandbox = Sandbox(base, hide=self._hidden(), limits=self.limits)
+        self.reports: dict[str, Path] = {}
+        self._release: dict[str, set[str]] = {}
         self.state_path = course.state_dir / "grading" / assignment / "state.json"
         self.state: dict[str, dict] = (
             json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -242,7 +244,7 @@ class Grader:
         except Exception as exc:
             outcome.reasons.append(f"unreadable notebook: {type(exc).__name__}: {str(exc)[:300]}")
             return None
-        findings = tamper.scan(nb)
+        findings = tamper.scan(nb, self._release_cells(name))
         holdout = False
         if self.case is not None and self.case.holdout is not None:
             from dxcase.author.checksfile import load_checks
@@ -283,6 +285,17 @@ class Grader:
             str(self.sandbox.socket_dir(owner)),
         )
         return _Prepared(job, sub, name, sub.checksum(name), findings, holdout)
+
+    def _release_cells(self, name: str) -> set[str]:
+        if name not in self._release:
+            path = self.course.root / "release" / self.assignment / f"{name}.ipynb"
+            cells = set()
+            if path.is_file():
+                nb = nbformat.read(str(path), as_version=4)
+                cells = {c.source.strip() for c in nb.cells if c.cell_type == "code"}
+                cells.discard("")
+            self._release[name] = cells
+        return self._release[name]
 
     # -- after a run ------------------------------------------------------------------------
     def _finish(self, prep: _Prepared, result: JobResult, outcome: Outcome) -> None:
@@ -429,11 +442,30 @@ class Grader:
                 prepared.append((prep, outcome))
         self._dispatch(prepared, batch)
         batch.outcomes.sort(key=lambda o: (o.student, o.notebook))
+        self._after(batch)
         batch.wall_s = time.perf_counter() - started
         record_dir = self.course.state_dir / "grading" / self.assignment
         write_text_atomic(record_dir / "last-run.json", batch.to_json())
         self.sandbox.close()
         return batch
+
+    def _after(self, batch: Batch) -> None:
+        """Feedback reports and the event logs kept for the cohort report."""
+        from dxcase.grade.feedback import write_feedback
+
+        holdout = self.case.holdout.task if self.case and self.case.holdout else None
+        events_dir = self.course.state_dir / "events" / self.assignment
+        for student, outcomes in batch.by_student().items():
+            try:
+                self.reports[student] = write_feedback(
+                    self.course, self.assignment, student, outcomes, holdout
+                )
+            except Exception as exc:  # a report must not stop the others
+                self.echo(f"{student}: feedback failed: {exc!r}")
+            log = self.course.submitted(student, self.assignment) / ".dxcase" / "events.jsonl"
+            if log.is_file() and not log.is_symlink():
+                events_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(log, events_dir / f"{student}.jsonl")
 
     def _record(self, batch: Batch, outcome: Outcome) -> None:
         if outcome.status in ("graded", "failed", "missing"):
@@ -445,6 +477,9 @@ class Grader:
         batch.outcomes.append(outcome)
         self.state[f"{outcome.student}/{outcome.notebook}"] = asdict(outcome)
         write_text_atomic(self.state_path, json.dumps(self.state, ensure_ascii=False, indent=1))
+
+    def _dask_results(self, jobs: list[Job]):
+        return _dask_results_impl(self.scheduler, jobs)
 
     def _dispatch(self, prepared: list[tuple[_Prepared, Outcome]], batch: Batch) -> None:
         if not prepared:
@@ -469,9 +504,10 @@ class Grader:
         # biggest notebooks first: the batch ends sooner when long runs start early
         prepared.sort(key=lambda p: -len(p[0].job.nb_json))
         by_key = {p.job.key: (p, o) for p, o in prepared}
+        results = self._results([p.job for p, _ in prepared])
         with Progress(*columns, disable=not self.progress, transient=False) as bar:
             task = bar.add_task(self.assignment, total=len(prepared))
-            for result in self._results([p.job for p, _ in prepared]):
+            for result in results:
                 prep, outcome = by_key[result.key]
                 try:
                     self._finish(prep, result, outcome)
@@ -486,38 +522,55 @@ class Grader:
                 )
 
     def _results(self, jobs: list[Job]):
+        """Results as they finish; every job is submitted before this returns."""
         if self.scheduler:
-            from distributed import Client, as_completed
-
-            with Client(self.scheduler) as client:
-                futures = [
-                    client.submit(
-                        execute_job, j, key=f"dxcase-{j.key}-{time.time_ns()}", pure=False
-                    )
-                    for j in jobs
-                ]
-                for fut in as_completed(futures):
-                    try:
-                        yield fut.result()
-                    except Exception as exc:
-                        key = next(j.key for j, f in zip(jobs, futures, strict=True) if f is fut)
-                        yield JobResult(key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300])
-            return
+            return self._dask_results(jobs)
         import multiprocessing
 
-        ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
-            pending: dict[Future, Job] = {pool.submit(execute_job, j): j for j in jobs}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    job = pending.pop(fut)
-                    try:
-                        yield fut.result()
-                    except Exception as exc:  # a worker process died
-                        yield JobResult(
-                            job.key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300]
-                        )
+        import jupyter_client.manager  # noqa: F401  imported once here, shared by forked workers
+        import nbclient  # noqa: F401
+
+        import dxcase.kernels  # noqa: F401
+
+        # fork: workers start at once with everything imported (a fresh interpreter spends
+        # seconds importing nbformat's jsonschema format checkers); the gradebook is only ever
+        # opened in this process, between runs
+        ctx = multiprocessing.get_context("fork")
+        pool = ProcessPoolExecutor(self.workers, mp_context=ctx)  # forks before any UI thread
+        pending: dict[Future, Job] = {pool.submit(execute_job, j): j for j in jobs}
+
+        def results():
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        job = pending.pop(fut)
+                        try:
+                            yield fut.result()
+                        except Exception as exc:  # a worker process died
+                            yield JobResult(
+                                job.key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300]
+                            )
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+        return results()
+
+
+def _dask_results_impl(scheduler: str, jobs: list[Job]):
+    from distributed import Client, as_completed
+
+    with Client(scheduler) as client:
+        futures = {
+            client.submit(execute_job, j, key=f"dxcase-{j.key}-{time.time_ns()}", pure=False): j
+            for j in jobs
+        }
+        for fut in as_completed(list(futures)):
+            try:
+                yield fut.result()
+            except Exception as exc:
+                job = futures[fut]
+                yield JobResult(job.key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300])
 
 
 def _case_for(assignment: str) -> Any:

@@ -65,8 +65,13 @@ def _root(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def scan(nb: NotebookNode) -> list[Finding]:
-    """Findings in the cells a learner could edit, after nbgrader restored the locked ones."""
+def scan(nb: NotebookNode, release: set[str] | None = None) -> list[Finding]:
+    """Findings in the cells a learner wrote or changed, after nbgrader restored the locked ones.
+
+    ``release`` holds the sources of the release notebook's cells: a cell identical to one of
+    them is the author's code, even where nbgrader does not lock it (setup cells).
+    """
+    release = release or set()
     locked_bound: set[str] = set()
     test_reads: dict[str, set[str]] = {}
     learner: list[tuple[int, ast.AST]] = []
@@ -79,7 +84,7 @@ def scan(nb: NotebookNode) -> list[Finding]:
             continue
         if is_test(cell):
             test_reads[grade_id(cell) or str(index)] = _names(tree, ast.Load)
-        elif meta.get("locked") and not meta.get("solution"):
+        elif (meta.get("locked") and not meta.get("solution")) or cell.source.strip() in release:
             locked_bound |= _bound(tree)
         else:
             learner.append((index, tree))
