@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dxcase-installed
 OUT    ?= out/demo
 
-.PHONY: demo test test-fast lint bench bench-review lock clean
+.PHONY: demo test test-fast lint bench bench-review bench-grade lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dxcase needs Python >= 3.11")'
@@ -36,6 +36,10 @@ bench: $(STAMP)
 
 bench-review: $(STAMP)
 	$(BIN)/python benchmarks/bench_review.py
+
+# stock nbgrader autograde vs dxcase grade on a simulated cohort (N=40 by default; long)
+bench-grade: $(STAMP)
+	$(BIN)/python benchmarks/bench_grade.py --n $(or $(N),40)
 
 # Re-pin requirements.lock from what is installed in .venv (after changing pyproject.toml).
 lock: $(BIN)/python

@@ -9,8 +9,6 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-
-from dxcase.author.scaffold import new_case
 from dxcase.batch import (
     FIGURES_MIME,
     Matrix,
@@ -23,6 +21,8 @@ from dxcase.batch import (
 )
 from dxcase.batch.matrix import parse_seeds
 from dxcase.batch.story import ConditionError, MissingFigure
+
+from dxcase.author.scaffold import new_case
 from dxcase.errors import InputError
 from tests.conftest import run_cli
 

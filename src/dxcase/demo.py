@@ -65,6 +65,20 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     sections.append(
         f'<h2>{t("rv_demo_heading", lang)}</h2><p><a href="{esc(link)}">{esc(link)}</a></p>'
     )
+    from dxcase.grade.demo import run_grade_demo  # cohort autograding (issue 5)
+
+    click.echo("grading a simulated cohort (dxcase grade)")
+    feedback = run_grade_demo(out / "grade", lang)
+    reports = sorted(feedback.rglob("feedback.html"))
+    click.echo(f"feedback reports: {feedback} ({len(reports)})")
+    sections.append(
+        "<h2>dxcase grade</h2><ul>"
+        + "".join(
+            f'<li><a href="{esc(r.relative_to(out).as_posix())}">{esc(r.relative_to(feedback).as_posix())}</a></li>'
+            for r in reports
+        )
+        + "</ul>"
+    )
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
     click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))

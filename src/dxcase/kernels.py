@@ -165,7 +165,10 @@ def run_notebook(
         finally:
             result.seconds = time.perf_counter() - start
             if km.has_kernel:  # nbclient leaves a kernel it did not create running
-                km.shutdown_kernel(now=True)
+                from jupyter_core.utils import run_sync
+
+                shutdown = km.shutdown_kernel
+                (run_sync(shutdown) if kernel_prefix else shutdown)(now=True)
     result.errors = cell_errors(nb)
     result.peak_mib = _read_probe(nb)
     result.cpu_s = _read_probe(nb, "DXCASE_CPU_S=", 1)
@@ -175,9 +178,9 @@ def run_notebook(
 
 
 def _prefixed_manager_class() -> type:
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
-    class PrefixedKernelManager(KernelManager):
+    class PrefixedKernelManager(AsyncKernelManager):
         """A kernel manager whose kernel command starts with ``self.prefix``."""
 
         prefix: list[str] = []  # noqa: RUF012

@@ -20,8 +20,14 @@ def example_course(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("ps1-course") / "course"
     root.mkdir()
     shutil.copytree(USER_GUIDE / "source" / "ps1", root / "source" / "ps1")
+    # nbgrader's own cheat-attempt fixtures grade against this source (as in its test suite)
+    (root / "source" / "cheat").mkdir(parents=True)
+    shutil.copy(
+        NBGRADER_FILES / "submitted-unchanged.ipynb", root / "source" / "cheat" / "p1.ipynb"
+    )
     (root / "nbgrader_config.py").write_text("", encoding="utf-8")
     generate_assignment(open_course(root), "ps1")
+    generate_assignment(open_course(root), "cheat")
     return root
 
 

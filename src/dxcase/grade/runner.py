@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -52,6 +54,15 @@ class Job:
     prefix: list[str]
     usage: str
     sockets: str
+    hard_seconds: float = 0
+
+
+class _HardLimit(Exception):
+    pass
+
+
+def _raise_hard_limit(signum, frame) -> None:
+    raise _HardLimit()
 
 
 @dataclass
@@ -113,6 +124,11 @@ def execute_job(job: Job) -> JobResult:
     from dxcase.kernels import run_notebook
 
     nb = nbformat.reads(job.nb_json, as_version=4)
+    # last line of defence: the jail kills the kernel at the wall limit; this frees the worker
+    hard = job.hard_seconds > 0 and threading.current_thread() is threading.main_thread()
+    if hard:
+        signal.signal(signal.SIGALRM, _raise_hard_limit)
+        signal.alarm(int(job.hard_seconds))
     options = {
         "interrupt_on_timeout": True,  # as nbgrader: a slow cell fails, the rest still runs
         "error_on_timeout": {
@@ -121,6 +137,7 @@ def execute_job(job: Job) -> JobResult:
             "traceback": [],
         },
         "extra_arguments": ["--HistoryManager.hist_file=:memory:"],
+        "on_cell_executed": _record_reply_error,
     }
     try:
         run = run_notebook(
@@ -136,10 +153,39 @@ def execute_job(job: Job) -> JobResult:
             inherit_env=False,
             client_options=options,
         )
+    except _HardLimit:
+        return JobResult(job.key, None, 0.0, None, None, "total time limit reached (worker)")
     except Exception as exc:  # the runner itself failed: record it, never stop the batch
         return JobResult(job.key, None, 0.0, None, None, f"run failed: {exc!r}"[:500])
+    finally:
+        if hard:
+            signal.alarm(0)
     return JobResult(
         job.key, nbformat.writes(run.notebook), run.seconds, run.cpu_s, run.peak_mib, run.failure
+    )
+
+
+def _record_reply_error(cell, cell_index, execute_reply) -> None:
+    """As nbgrader's Execute: an error the kernel replied with always lands in the outputs.
+
+    Learner code that silences tracebacks (nbgrader's cheat-attempt notebooks) cannot make a
+    failing test look passed.
+    """
+    content = (execute_reply or {}).get("content", {})
+    if content.get("status") != "error":
+        return
+    if any(
+        o.get("output_type") == "error" and o.get("ename") == content.get("ename")
+        for o in cell.outputs
+    ):
+        return
+    cell.outputs.append(
+        nbformat.v4.new_output(
+            "error",
+            ename=str(content.get("ename", "Error")),
+            evalue=str(content.get("evalue", "")),
+            traceback=list(content.get("traceback") or ["(traceback hidden by the notebook)"]),
+        )
     )
 
 
@@ -283,6 +329,7 @@ class Grader:
             self.sandbox.prefix(owner, usage),
             str(usage),
             str(self.sandbox.socket_dir(owner)),
+            self.limits.total_seconds + 30,
         )
         return _Prepared(job, sub, name, sub.checksum(name), findings, holdout)
 

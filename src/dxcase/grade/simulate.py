@@ -84,7 +84,8 @@ def make_submission(case: Case, release: Path, dest: Path, persona: str, seed: i
                 continue  # left blank: the release stub stays
             answer = "\n".join(regions(source[gid].source, SOLUTION))
             if task is not None and (
-                roll >= RIGHT_SHARE[persona] or (task.kind == "forecast_file" and persona != "strong")
+                roll >= RIGHT_SHARE[persona]
+                or (task.kind == "forecast_file" and persona != "strong")
             ):
                 answer += "\n" + _wrong(task.kind, task.variable)
             cell.source = answer

@@ -28,6 +28,7 @@ BANNED_MODULES = (
     "inspect",
 )
 BANNED_ATTRS = {"modules", "__code__", "__globals__", "__builtins__", "__dict__", "__class__"}
+BANNED_ROOTS = {"IPython", "sys", "builtins", "dxcase", "nbformat", "nbclient", "get_ipython"}
 
 
 @dataclass
@@ -84,7 +85,7 @@ def scan(nb: NotebookNode, release: set[str] | None = None) -> list[Finding]:
             continue
         if is_test(cell):
             test_reads[grade_id(cell) or str(index)] = _names(tree, ast.Load)
-        elif (meta.get("locked") and not meta.get("solution")) or cell.source.strip() in release:
+        elif not meta.get("solution") and (meta.get("locked") or cell.source.strip() in release):
             locked_bound |= _bound(tree)
         else:
             learner.append((index, tree))
@@ -111,8 +112,13 @@ def scan(nb: NotebookNode, release: set[str] | None = None) -> list[Finding]:
             elif isinstance(node, ast.Attribute):
                 if node.attr in BANNED_ATTRS:
                     what = f"uses .{node.attr}"
-                elif isinstance(node.ctx, ast.Store | ast.Del) and _root(node) in protected:
-                    what = f"patches {_root(node)}.{node.attr}"
+                elif isinstance(node.ctx, ast.Store | ast.Del):
+                    root = _root(node)
+                    direct = isinstance(
+                        node.value, ast.Name
+                    )  # np.isclose = ..., not pd.options.x = ...
+                    if root in BANNED_ROOTS or (root in protected and direct):
+                        what = f"patches {root}.{node.attr}"
             if what:
                 findings.append(Finding(index, what, set()))
     return findings
