@@ -70,9 +70,6 @@ def write_feedback(
     lang = course.learner(student).lang
     got = scores.notebook_scores(course, assignment, student)
     by_nb = {o.notebook: o for o in outcomes}
-    total = sum(v["score"] - v["late_penalty"] for v in got.values())
-    max_total = sum(v["max_score"] for v in got.values())
-    late = sum(v["late_penalty"] for v in got.values())
     with course.gradebook() as gb:
         manual = {
             nb.name: {
@@ -81,6 +78,16 @@ def write_feedback(
             | {c.name for c in nb.task_cells}
             for nb in gb.find_assignment(assignment).notebooks
         }
+    graded_dir = course.autograded(student, assignment)
+    # notebooks neither in this run nor graded before (a run limited by --notebook) are left out
+    got = {k: v for k, v in got.items() if k in by_nb or (graded_dir / f"{k}.ipynb").is_file()}
+    for name, info in got.items():  # manual cells are scored later (peer review), not here
+        auto = {c: sm for c, sm in info["cells"].items() if c not in manual.get(name, set())}
+        info["auto"] = sum(sc for sc, _ in auto.values())
+        info["auto_max"] = sum(mx for _, mx in auto.values())
+    total = sum(v["auto"] - v["late_penalty"] for v in got.values())
+    max_total = sum(v["auto_max"] for v in got.values())
+    late = sum(v["late_penalty"] for v in got.values())
     body = [
         f"<p>{esc(t('gr_fb_learner', lang))}: <code>{esc(student)}</code></p>",
         f"<p><b>{esc(t('gr_fb_total', lang))}: {total:g} / {max_total:g}</b></p>",
@@ -92,7 +99,7 @@ def write_feedback(
         info = got[name]
         outcome = by_nb.get(name)
         body.append(
-            f"<h2>{esc(name)} — {info['score'] - info['late_penalty']:g} / {info['max_score']:g}</h2>"
+            f"<h2>{esc(name)} — {info['auto'] - info['late_penalty']:g} / {info['auto_max']:g}</h2>"
         )
         if outcome is not None and outcome.status == "missing":
             body.append(f'<p class="bad">{esc(t("gr_fb_missing", lang))}</p>')
