@@ -222,6 +222,7 @@ class Grader:
         self.echo = echo
         self.progress = progress
         self.case = _case_for(assignment)
+        self._own_base = work_dir is None  # a temporary work area is removed after the run
         base = Path(work_dir or tempfile.mkdtemp(prefix="dxcase-grade-"))
         self.sandbox = Sandbox(base, hide=self._hidden(), limits=self.limits)
         self.reports: dict[str, Path] = {}
@@ -494,6 +495,8 @@ class Grader:
         record_dir = self.course.state_dir / "grading" / self.assignment
         write_text_atomic(record_dir / "last-run.json", batch.to_json())
         self.sandbox.close()
+        if self._own_base:
+            shutil.rmtree(self.sandbox.base, ignore_errors=True)
         return batch
 
     def _after(self, batch: Batch) -> None:
