@@ -174,8 +174,16 @@ def test_adversarial_batch(course_copy, tmp_path):
     assert {k: totals[k] for k in HONEST} == HONEST  # honest scores exact, beside the attacks
     for learner in attacks:
         assert totals[learner] == 0, (learner, totals[learner], reasons[learner])
-    # reasons recorded where the grader itself saw the attack
+    # every attack leaves a recorded reason; some name what the grader saw
+    for learner in attacks:
+        assert reasons[learner], learner
     expect = {
+        "a01_edited_test": "restored from the gradebook",
+        "a02_deleted_tests": "put back",
+        "a03_points_changed": "restored from the gradebook",
+        "a04_faked_output": "cleared",
+        "a09_memory_hog": "MemoryError",
+        "a11_write_gradebook": "OperationalError",
         "a06_os_exit": "kernel died",
         "a07_infinite_loop": "longer than",
         "a10_read_truth_and_other": "tampering",

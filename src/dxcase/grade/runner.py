@@ -287,7 +287,9 @@ class Grader:
         res = scores.resources(self.course, self.assignment, name, sub.student)
         try:
             nb = nbformat.read(str(sub.notebooks[name]), as_version=4)
+            submitted = _graded_cells(nb)
             nb = scores.sanitize(self.course, nb, res)
+            outcome.reasons += _restored(submitted, _graded_cells(nb))
         except Exception as exc:
             outcome.reasons.append(f"unreadable notebook: {type(exc).__name__}: {str(exc)[:300]}")
             return None
@@ -369,6 +371,15 @@ class Grader:
                     outcome.reasons.append(
                         f"a cell ran longer than {self.limits.cell_seconds:g} s ({scores.grade_id(cell) or 'learner cell'})"
                     )
+        errors = [
+            f"{scores.grade_id(c) or f'cell {i}'}: {o.get('ename')}"
+            for i, c in enumerate(nb.cells)
+            if not scores.is_test(c)
+            for o in c.get("outputs", [])
+            if o.get("output_type") == "error" and o.get("ename") != "NotImplementedError"
+        ]
+        if errors:
+            outcome.reasons.append("errors in the learner's cells: " + ", ".join(errors[:4]))
         for finding in prep.findings:
             outcome.reasons.append(f"tampering: cell {finding.cell} {finding.what}")
         if prep.findings:
@@ -621,6 +632,34 @@ def _dask_results_impl(scheduler: str, jobs: list[Job]):
             except Exception as exc:
                 job = futures[fut]
                 yield JobResult(job.key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300])
+
+
+def _graded_cells(nb) -> dict[str, tuple[str, object, bool]]:
+    """grade id -> (source, points, has outputs) of the cells nbgrader protects."""
+    out = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id") and (meta.get("grade") or meta.get("locked")):
+            has_out = bool(cell.get("outputs")) if cell.cell_type == "code" else False
+            out[meta["grade_id"]] = (cell.source, meta.get("points"), has_out)
+    return out
+
+
+def _restored(submitted: dict, sanitized: dict) -> list[str]:
+    """What nbgrader's sanitizing undid: the facilitator sees each attempt."""
+    edited = [k for k, v in sanitized.items() if k in submitted and submitted[k][:2] != v[:2]]
+    missing = [k for k in sanitized if k not in submitted]
+    outputs = [k for k, v in submitted.items() if v[2]]
+    reasons = []
+    if edited:
+        reasons.append(
+            f"locked or test cells edited, restored from the gradebook: {', '.join(edited[:6])}"
+        )
+    if missing:
+        reasons.append(f"test or locked cells deleted, put back: {', '.join(missing[:6])}")
+    if outputs:
+        reasons.append(f"outputs submitted in graded cells, cleared: {', '.join(outputs[:6])}")
+    return reasons
 
 
 def _case_for(assignment: str) -> Any:
