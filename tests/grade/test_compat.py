@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import shutil
 
+import pytest
+
 from dxcase.grade.course import open_course
 from dxcase.grade.runner import Grader
 from tests.grade.conftest import USER_GUIDE
 
 
+@pytest.mark.slow
 def test_example_course_scores_match_grades_csv(course_copy, tmp_path):
     shutil.copytree(USER_GUIDE / "submitted", course_copy / "submitted")
     course = open_course(course_copy)
