@@ -179,7 +179,7 @@ def test_adversarial_batch(course_copy, tmp_path):
         assert reasons[learner], learner
     expect = {
         "a01_edited_test": "restored from the gradebook",
-        "a02_deleted_tests": "put back",
+        "a02_deleted_tests": "deleted",
         "a03_points_changed": "restored from the gradebook",
         "a04_faked_output": "cleared",
         "a09_memory_hog": "MemoryError",

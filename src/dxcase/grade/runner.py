@@ -290,6 +290,13 @@ class Grader:
             submitted = _graded_cells(nb)
             nb = scores.sanitize(self.course, nb, res)
             outcome.reasons += _restored(submitted, _graded_cells(nb))
+            with self.course.gradebook() as gb:
+                wanted = [c.name for c in gb.find_notebook(name, self.assignment).grade_cells]
+            gone = [g for g in wanted if g not in _graded_cells(nb)]
+            if gone:
+                outcome.reasons.append(
+                    f"graded cells deleted (they score zero): {', '.join(gone[:6])}"
+                )
         except Exception as exc:
             outcome.reasons.append(f"unreadable notebook: {type(exc).__name__}: {str(exc)[:300]}")
             return None
