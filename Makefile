@@ -7,7 +7,7 @@ OUT    ?= out/demo
 CASES  ?= $(patsubst %/case.yaml,%,$(wildcard casestudies/*/case.yaml))
 SEEDS  ?= 1-8
 
-.PHONY: demo test test-fast lint bench bench-review bench-batch batch lock clean
+.PHONY: demo test test-fast lint bench bench-review bench-batch bench-grade batch lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dxcase needs Python >= 3.11")'
@@ -46,6 +46,10 @@ batch: $(STAMP)
 # Sequential papermill vs dxcase batch on the same 8 runs; writes benchmarks/results/batch.json.
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
+
+# stock nbgrader autograde vs dxcase grade on a simulated cohort (N=40 by default; long)
+bench-grade: $(STAMP)
+	$(BIN)/python benchmarks/bench_grade.py --n $(or $(N),40)
 
 # Re-pin requirements.lock from what is installed in .venv (after changing pyproject.toml).
 lock: $(BIN)/python

@@ -11,6 +11,7 @@ from dxcase.author.cli import author
 from dxcase.batch.cli import batch
 from dxcase.data.cli import data
 from dxcase.errors import DxcaseError
+from dxcase.grade.cli import grade
 from dxcase.review.cli import review
 
 
@@ -25,6 +26,7 @@ def cli() -> None:
       author  scaffold, build and validate case studies
       review  peer review rounds, aggregation, gradebook and the review web service
       batch   run case notebooks over many dataset variants, with a report
+      grade   cohort autograding (parallel, sandboxed, nbgrader gradebook), feedback, export
       demo    run the main job on the bundled defaults
     """
 
@@ -33,6 +35,7 @@ cli.add_command(data)
 cli.add_command(author)
 cli.add_command(review)
 cli.add_command(batch)
+cli.add_command(grade)
 
 
 @cli.command()

@@ -1,7 +1,8 @@
 """``dxcase demo``: the main job on the bundled defaults.
 
-Today: generate both datasets, validate them, measure each dataset's lesson, validate and
-build every bundled case, and write an HTML summary. Later issues extend it until it runs a whole cohort cycle.
+Generate both datasets, validate them, measure each dataset's lesson, validate and build every
+bundled case, run a simulated peer-review round, a small batch validation and the autograding of
+a small simulated cohort, and write an HTML summary that links every report.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     """Run the demo into ``out_dir``; return the summary page. Raises if anything fails."""
     lang = current_lang(lang)
     out = Path(out_dir).resolve()
-    steps = len(LESSONS) * 4 + 2
+    steps = len(LESSONS) * 4 + 3
     step = 0
     sections = []
 
@@ -69,6 +70,18 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     say(t("batch_demo_step", lang))
     batch_html, batch = showcase_batch(out, lang, lambda m: click.echo(f"    {m}"))
     sections.append(batch_html)
+    from dxcase.grade.demo import run_grade_demo  # cohort autograding (issue 5)
+
+    say(t("gr_demo_step", lang))
+    feedback = run_grade_demo(out / "grade", lang)
+    reports = sorted(feedback.rglob("feedback.html"))
+    click.echo(t("gr_demo_reports", lang, path=feedback, count=len(reports)))
+    items = "".join(
+        f'<li><a href="{esc(r.relative_to(out).as_posix())}">'
+        f"{esc(r.relative_to(feedback).as_posix())}</a></li>"
+        for r in reports
+    )
+    sections.append(f"<h2>{t('gr_demo_heading', lang)}</h2><ul>{items}</ul>")
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
     click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))

@@ -17,7 +17,7 @@ import copy
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,8 +96,19 @@ def run_notebook(
     threads: int = 2,
     cell_timeout: float = 600,
     allow_errors: bool = False,
+    kernel_prefix: Sequence[str] | None = None,
+    runtime_dir: str | os.PathLike[str] | None = None,
+    inherit_env: bool = True,
+    client_options: Mapping[str, Any] | None = None,
 ) -> RunResult:
-    """Execute ``nb`` top to bottom in ``cwd``; never raises for errors in the notebook itself."""
+    """Execute ``nb`` top to bottom in ``cwd``; never raises for errors in the notebook itself.
+
+    For untrusted notebooks (grading), ``kernel_prefix`` is put in front of the kernel command
+    (for example ``unshare ... setpriv ... prlimit ... --``), ``runtime_dir`` is the folder for
+    the connection file and IPC sockets (one the kernel's user can write), and
+    ``inherit_env=False`` gives the kernel only ``env`` and the thread settings.
+    ``client_options`` go to nbclient (for example ``interrupt_on_timeout`` as nbgrader uses).
+    """
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -116,16 +127,21 @@ def run_notebook(
     probe.metadata["tags"] = [PROBE_TAG]
     nb.cells.append(probe)
 
-    kernel_env = {**os.environ, **thread_env(threads), **(env or {})}
+    base_env = dict(os.environ) if inherit_env else {}
+    kernel_env = {**base_env, **thread_env(threads), **(env or {})}
     kernel_env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     result = RunResult(nb, 0.0, None)
-    with tempfile.TemporaryDirectory(prefix="dxcase-kernel-") as runtime:
-        km = KernelManager(
+    with tempfile.TemporaryDirectory(prefix="dxcase-kernel-", dir=runtime_dir) as runtime:
+        if runtime_dir is not None:  # the kernel may run as another user: let it in
+            os.chmod(runtime, 0o777)
+        km = (_prefixed_manager_class() if kernel_prefix else KernelManager)(
             kernel_name="python3",
             transport="ipc",
             ip=str(Path(runtime) / "k"),
             connection_file=str(Path(runtime) / "kernel.json"),
         )
+        if kernel_prefix:
+            km.prefix = list(kernel_prefix)
         client = NotebookClient(
             nb,
             km=km,
@@ -133,6 +149,7 @@ def run_notebook(
             allow_errors=allow_errors,
             record_timing=False,
             resources={"metadata": {"path": str(cwd)}},
+            **dict(client_options or {}),
         )
         start = time.perf_counter()
         try:
@@ -148,12 +165,29 @@ def run_notebook(
         finally:
             result.seconds = time.perf_counter() - start
             if km.has_kernel:  # nbclient leaves a kernel it did not create running
-                km.shutdown_kernel(now=True)
+                from jupyter_core.utils import run_sync
+
+                shutdown = km.shutdown_kernel
+                (run_sync(shutdown) if kernel_prefix else shutdown)(now=True)
     result.errors = cell_errors(nb)
     result.peak_mib, result.cpu_seconds = _read_probe(nb)
     nb.cells = [c for c in nb.cells if PROBE_TAG not in c.metadata.get("tags", [])]
     result.notebook = nb
     return result
+
+
+def _prefixed_manager_class() -> type:
+    from jupyter_client.manager import AsyncKernelManager
+
+    class PrefixedKernelManager(AsyncKernelManager):
+        """A kernel manager whose kernel command starts with ``self.prefix``."""
+
+        prefix: list[str] = []  # noqa: RUF012
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            return [*self.prefix, *super().format_kernel_cmd(extra_arguments)]
+
+    return PrefixedKernelManager
 
 
 def cell_errors(nb: NotebookNode) -> list[CellError]:

@@ -1,0 +1,115 @@
+"""Cohort autograding: stock ``nbgrader autograde`` vs ``dxcase grade`` on the same submissions.
+
+A simulated retail_demand cohort (personas strong, average, weak, incomplete, broken) is graded
+by stock nbgrader (serial, in one process) and by dxcase with 1 and 2 workers, each into its own
+copy of the course and gradebook. Reports wall times, both ratios of the issue (vs 0.5 x stock
+and vs 1.15 x floor, floor = sum of the notebook runs' CPU seconds / cores), the share of
+overhead (wall x workers - kernel CPU, over wall x workers), and whether every per-notebook score
+is identical. Usage: ``python benchmarks/bench_grade.py [--n 40] [--out benchmarks/results]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dxcase.author.casefile import load_case
+from dxcase.grade.course import open_course, setup_case_course, write_roster
+from dxcase.grade.intake import import_submissions
+from dxcase.grade.runner import Grader
+from dxcase.grade.simulate import make_cohort, release_of
+from dxcase.paths import content_root
+
+CASE = "retail_demand"
+
+
+def _stock(course_dir: Path, variant: Path, case_dir: Path) -> float:
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DXCASE_EVENTS": "0",
+        "DXCASE_HOLDOUT_DIR": str(variant / "holdout"),
+        "DXCASE_CASE_DIR": str(case_dir),
+        "MPLBACKEND": "agg",
+    }
+    started = time.perf_counter()
+    cmd = [sys.executable, "-m", "nbgrader", "autograde", CASE, "--force",
+           f"--CourseDirectory.root={course_dir}", "--Execute.timeout=600"]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=course_dir, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(proc.stderr[-2000:], file=sys.stderr)
+    return time.perf_counter() - started
+
+
+def _scores(course_dir: Path) -> dict[str, float]:
+    course = open_course(course_dir)
+    out = {}
+    with course.gradebook() as gb:
+        for sub in gb.assignment_submissions(CASE):
+            for nb in sub.notebooks:
+                out[f"{sub.student.id}/{nb.name}"] = round(nb.score, 6)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=40)
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = ap.parse_args()
+    cores = os.cpu_count() or 1
+    work = Path(tempfile.mkdtemp(prefix="dxcase-bench-grade-"))
+    case = load_case(content_root("casestudies") / CASE)
+    base = work / "base"
+    course = setup_case_course(base, CASE, [])
+    subs = work / "subs"
+    learners = make_cohort(case, release_of(course, CASE), subs, args.n)
+    write_roster(base / "roster.csv", learners)
+    import_submissions(open_course(base), CASE, subs)
+    # the dataset variant, once, also inside each submission for stock nbgrader (DATA_DIR="data")
+    Grader(open_course(base), CASE, 1, progress=False)._data_for(learners[0].id)
+    variant = next((base / "dxcase" / "variants").iterdir())
+    results = {"n_submissions": args.n, "cores": cores, "runs": {}}
+
+    stock_dir = work / "stock"
+    shutil.copytree(base, stock_dir)
+    for sub in (stock_dir / "submitted").iterdir():
+        shutil.copytree(variant / "data", sub / CASE / "data", dirs_exist_ok=True)
+    results["runs"]["stock"] = {"wall_s": round(_stock(stock_dir, variant, case.root), 1)}
+    stock_scores = _scores(stock_dir)
+
+    for workers in (1, 2):
+        d = work / f"dxcase-{workers}"
+        shutil.copytree(base, d)
+        batch = Grader(open_course(d), CASE, workers, progress=False).run()
+        cpu = sum(o.cpu_seconds or 0 for o in batch.outcomes)
+        busy = batch.wall_s * workers
+        results["runs"][f"dxcase_{workers}w"] = {
+            "wall_s": round(batch.wall_s, 1),
+            "kernel_cpu_s": round(cpu, 1),
+            "floor_s": round(cpu / cores, 1),
+            "overhead_share": round(max(0.0, busy - cpu) / busy, 3),
+            "same_scores_as_stock": _scores(d) == stock_scores,
+        }
+    best = results["runs"]["dxcase_2w"]
+    stock = results["runs"]["stock"]["wall_s"]
+    results["ratio_vs_stock"] = round(best["wall_s"] / stock, 3)
+    results["ratio_vs_floor"] = (
+        round(best["wall_s"] / best["floor_s"], 3) if best["floor_s"] else None
+    )
+    results["target_s"] = round(max(0.5 * stock, 1.15 * best["floor_s"]), 1)
+    results["meets_target"] = best["wall_s"] <= results["target_s"]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "grade.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,714 @@
+"""``dxcase grade run``: autograde an assignment's submissions in parallel, sandboxed.
+
+The grader process prepares each notebook run (nbgrader's sanitizing against the gradebook,
+static tamper scan, the holdout test's hidden part swapped for a marker, a private run folder
+for the learner's OS user), hands runs to a pool of workers (local processes, or a Dask cluster
+with ``scheduler``), and records each result as it arrives: holdout scored here, outside the
+sandbox, grades written to the gradebook by nbgrader's own preprocessors, the autograded
+notebook saved, progress and state updated. Runs already graded (same notebook bytes and
+submission time) are skipped unless ``force``, so an interrupted batch resumes; one failed run
+never stops the others and is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from dxcase.atomic import write_text_atomic
+from dxcase.errors import DxcaseError
+from dxcase.grade import scores, tamper
+from dxcase.grade.course import Course
+from dxcase.grade.intake import Submission, list_submissions
+from dxcase.grade.sandbox import Limits, Sandbox, give, kernel_env
+
+DATA_PARAM_DEFAULT = "DATA_DIR"
+
+
+@dataclass
+class Job:
+    """One notebook run, everything a worker needs (picklable, for processes and Dask)."""
+
+    key: str  # student/notebook
+    student: str
+    notebook: str
+    nb_json: str
+    run_dir: str
+    parameters: dict[str, str]
+    env: dict[str, str]
+    threads: int
+    cell_timeout: float
+    prefix: list[str]
+    usage: str
+    sockets: str
+    hard_seconds: float = 0
+
+
+class _HardLimit(Exception):
+    pass
+
+
+def _raise_hard_limit(signum, frame) -> None:
+    raise _HardLimit()
+
+
+@dataclass
+class JobResult:
+    key: str
+    nb_json: str | None
+    seconds: float
+    cpu_seconds: float | None
+    peak_mib: float | None
+    failure: str | None
+
+
+@dataclass
+class Outcome:
+    """What grading one notebook of one learner gave (one line of the run record)."""
+
+    student: str
+    notebook: str
+    status: str  # graded, failed, missing, skipped
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    cpu_seconds: float | None = None
+    peak_mib: float | None = None
+    reasons: list[str] = field(default_factory=list)
+    checksum: str = ""
+
+
+@dataclass
+class Batch:
+    assignment: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    wall_s: float = 0.0
+    workers: int = 1
+    isolated: bool = False
+
+    def by_student(self) -> dict[str, list[Outcome]]:
+        out: dict[str, list[Outcome]] = {}
+        for o in self.outcomes:
+            out.setdefault(o.student, []).append(o)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "assignment": self.assignment,
+                "wall_s": round(self.wall_s, 2),
+                "workers": self.workers,
+                "isolated": self.isolated,
+                "outcomes": [asdict(o) for o in self.outcomes],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+
+
+def execute_job(job: Job) -> JobResult:
+    """Run one prepared notebook in its sandbox (in a worker process or on a Dask worker)."""
+    from dxcase.kernels import run_notebook
+
+    nb = nbformat.reads(job.nb_json, as_version=4)
+    # last line of defence: the jail kills the kernel at the wall limit; this frees the worker
+    hard = job.hard_seconds > 0 and threading.current_thread() is threading.main_thread()
+    if hard:
+        signal.signal(signal.SIGALRM, _raise_hard_limit)
+        signal.alarm(int(job.hard_seconds))
+    options = {
+        "interrupt_on_timeout": True,  # as nbgrader: a slow cell fails, the rest still runs
+        "error_on_timeout": {
+            "ename": "CellTimeoutError",
+            "evalue": f"cell ran longer than {job.cell_timeout:g} s",
+            "traceback": [],
+        },
+        "extra_arguments": ["--HistoryManager.hist_file=:memory:"],
+        "on_cell_executed": _record_reply_error,
+    }
+    try:
+        run = run_notebook(
+            nb,
+            job.run_dir,
+            job.parameters or None,
+            job.env,
+            job.threads,
+            job.cell_timeout,
+            allow_errors=True,
+            kernel_prefix=job.prefix,
+            runtime_dir=job.sockets,
+            inherit_env=False,
+            client_options=options,
+        )
+    except _HardLimit:
+        return JobResult(job.key, None, 0.0, None, None, "total time limit reached (worker)")
+    except Exception as exc:  # the runner itself failed: record it, never stop the batch
+        return JobResult(job.key, None, 0.0, None, None, f"run failed: {exc!r}"[:500])
+    finally:
+        if hard:
+            signal.alarm(0)
+    return JobResult(
+        job.key,
+        nbformat.writes(run.notebook),
+        run.seconds,
+        run.cpu_seconds,
+        run.peak_mib,
+        run.failure,
+    )
+
+
+def _record_reply_error(cell, cell_index, execute_reply) -> None:
+    """As nbgrader's Execute: an error the kernel replied with always lands in the outputs.
+
+    Learner code that silences tracebacks (nbgrader's cheat-attempt notebooks) cannot make a
+    failing test look passed.
+    """
+    content = (execute_reply or {}).get("content", {})
+    if content.get("status") != "error":
+        return
+    if any(
+        o.get("output_type") == "error" and o.get("ename") == content.get("ename")
+        for o in cell.outputs
+    ):
+        return
+    cell.outputs.append(
+        nbformat.v4.new_output(
+            "error",
+            ename=str(content.get("ename", "Error")),
+            evalue=str(content.get("evalue", "")),
+            traceback=list(content.get("traceback") or ["(traceback hidden by the notebook)"]),
+        )
+    )
+
+
+@dataclass
+class _Prepared:
+    job: Job
+    sub: Submission
+    nb_name: str
+    checksum: str
+    findings: list[tamper.Finding]
+    holdout: bool
+
+
+class Grader:
+    """Grades one assignment of a course."""
+
+    def __init__(
+        self,
+        course: Course,
+        assignment: str,
+        workers: int | None = None,
+        limits: Limits | None = None,
+        scheduler: str | None = None,
+        work_dir: Path | None = None,
+        echo: Callable[[str], None] = lambda _: None,
+        progress: bool = True,
+    ) -> None:
+        self.course = course
+        self.assignment = assignment
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.threads = max(1, (os.cpu_count() or 1) // self.workers)
+        self.limits = limits or Limits()
+        self.scheduler = scheduler
+        self.echo = echo
+        self.progress = progress
+        self.case = _case_for(assignment)
+        self._own_base = work_dir is None  # a temporary work area is removed after the run
+        base = Path(work_dir or tempfile.mkdtemp(prefix="dxcase-grade-"))
+        self.sandbox = Sandbox(base, hide=self._hidden(), limits=self.limits)
+        self.reports: dict[str, Path] = {}
+        self._release: dict[str, set[str]] = {}
+        self.state_path = course.state_dir / "grading" / assignment / "state.json"
+        self.state: dict[str, dict] = (
+            json.loads(self.state_path.read_text(encoding="utf-8"))
+            if self.state_path.is_file()
+            else {}
+        )
+
+    # -- what the sandbox hides -------------------------------------------------------------
+    def _hidden(self) -> list[Path]:
+        from dxcase.paths import content_root
+
+        hide = [self.course.root]
+        for name in ("graders", "casestudies"):
+            try:
+                path = content_root(name)
+            except Exception:
+                continue
+            if path.is_dir():
+                hide.append(path)
+        home = Path.home()
+        if home.is_dir() and home != Path("/"):
+            hide.append(home)
+        extra = os.environ.get("DXCASE_GRADE_HIDE", "")
+        hide += [Path(p) for p in extra.split(os.pathsep) if p]
+        return hide
+
+    # -- preparation ----------------------------------------------------------------------
+    def _data_for(self, student: str) -> tuple[dict[str, str], Path | None]:
+        """Parameters (the learner's dataset variant) and that variant's holdout truth."""
+        if self.case is None or not self.case.datasets:
+            return {}, None
+        use = self.case.dataset
+        learner = self.course.learner(student)
+        seed = use.seed if learner.seed is None else learner.seed
+        variant = self.course.state_dir / "variants" / f"{use.name}-{seed}"
+        if not (variant / "data").is_dir():
+            from dxcase.data.generate import generate_variant
+
+            generate_variant(
+                use.name,
+                seed=seed,
+                overrides=dict(use.params),
+                out_dir=variant / "data",
+                holdout_dir=variant / "holdout",
+                overwrite=True,
+            )
+        shared = self.sandbox.base / "data" / f"{use.name}-{seed}"
+        if not shared.is_dir():  # learner-visible data only, read-only for everyone
+            shutil.copytree(variant / "data", shared)
+            os.chmod(self.sandbox.base / "data", 0o755)
+            for root, _dirs, files in os.walk(shared):
+                os.chmod(root, 0o755)
+                for f in files:
+                    os.chmod(os.path.join(root, f), 0o644)
+        return {use.parameter or DATA_PARAM_DEFAULT: str(shared)}, variant / "holdout"
+
+    def _prepare(self, sub: Submission, name: str, outcome: Outcome) -> _Prepared | None:
+        res = scores.resources(self.course, self.assignment, name, sub.student)
+        try:
+            nb = nbformat.read(str(sub.notebooks[name]), as_version=4)
+            submitted = _graded_cells(nb)
+            nb = scores.sanitize(self.course, nb, res)
+            outcome.reasons += _restored(submitted, _graded_cells(nb))
+            with self.course.gradebook() as gb:
+                wanted = [c.name for c in gb.find_notebook(name, self.assignment).grade_cells]
+            gone = [g for g in wanted if g not in _graded_cells(nb)]
+            if gone:
+                outcome.reasons.append(
+                    f"graded cells deleted (they score zero): {', '.join(gone[:6])}"
+                )
+        except Exception as exc:
+            outcome.reasons.append(f"unreadable notebook: {type(exc).__name__}: {str(exc)[:300]}")
+            return None
+        findings = tamper.scan(nb, self._release_cells(name))
+        holdout = False
+        if self.case is not None and self.case.holdout is not None:
+            from dxcase.author.checksfile import load_checks
+
+            task = self.case.holdout.task
+            variable = load_checks(self.case, "ja").tasks[task].variable
+            holdout = scores.mark_holdout(nb, task, variable)
+        owner = self.sandbox.user_for(sub.student)
+        job_id = f"{_safe(sub.student)}-{_safe(name)}"
+        run_dir = self.sandbox.run_dir(job_id, None)
+        _copy_submission(sub.folder, run_dir, self.course.source(self.assignment))
+        nbformat.write(nb, str(run_dir / f"{name}.ipynb"))
+        give(run_dir, owner)
+        params, _ = self._data_for(sub.student)
+        learner = self.course.learner(sub.student)
+        env = kernel_env(
+            run_dir,
+            {
+                "DXCASE_EVENTS": "0",
+                "DXCASE_LANG": learner.lang,
+                "NBGRADER_EXECUTION": "autograde",
+            },
+        )
+        usage = self.sandbox.base / "state" / f"{job_id}.json"
+        usage.unlink(missing_ok=True)
+        job = Job(
+            f"{sub.student}/{name}",
+            sub.student,
+            name,
+            nbformat.writes(nb),
+            str(run_dir),
+            params,
+            env,
+            self.threads,
+            self.limits.cell_seconds,
+            self.sandbox.prefix(owner, usage),
+            str(usage),
+            str(self.sandbox.socket_dir(owner)),
+            self.limits.total_seconds + 30,
+        )
+        return _Prepared(job, sub, name, sub.checksum(name), findings, holdout)
+
+    def _release_cells(self, name: str) -> set[str]:
+        if name not in self._release:
+            path = self.course.root / "release" / self.assignment / f"{name}.ipynb"
+            cells = set()
+            if path.is_file():
+                nb = nbformat.read(str(path), as_version=4)
+                cells = {c.source.strip() for c in nb.cells if c.cell_type == "code"}
+                cells.discard("")
+            self._release[name] = cells
+        return self._release[name]
+
+    # -- after a run ------------------------------------------------------------------------
+    def _finish(self, prep: _Prepared, result: JobResult, outcome: Outcome) -> None:
+        sub, name = prep.sub, prep.nb_name
+        outcome.seconds, outcome.cpu_seconds, outcome.peak_mib = (
+            round(result.seconds, 2),
+            result.cpu_seconds,
+            result.peak_mib,
+        )
+        if result.nb_json is None:
+            outcome.reasons.append(result.failure or "run failed")
+            self._zero(sub, name, outcome)
+            return
+        nb = nbformat.reads(result.nb_json, as_version=4)
+        if result.failure:
+            outcome.reasons.append(self._explain(result.failure, prep.job.usage))
+            missed = scores.fail_unrun_tests(nb, outcome.reasons[-1])
+            if missed:
+                outcome.reasons.append(f"tests not reached: {', '.join(missed)}")
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                if out.get("ename") == "CellTimeoutError":
+                    outcome.reasons.append(
+                        f"a cell ran longer than {self.limits.cell_seconds:g} s ({scores.grade_id(cell) or 'learner cell'})"
+                    )
+        errors = [
+            f"{scores.grade_id(c) or f'cell {i}'}: {o.get('ename')}"
+            for i, c in enumerate(nb.cells)
+            if not scores.is_test(c)
+            for o in c.get("outputs", [])
+            if o.get("output_type") == "error" and o.get("ename") != "NotImplementedError"
+        ]
+        if errors:
+            outcome.reasons.append("errors in the learner's cells: " + ", ".join(errors[:4]))
+        for finding in prep.findings:
+            outcome.reasons.append(f"tampering: cell {finding.cell} {finding.what}")
+        if prep.findings:
+            every = any(not f.tests for f in prep.findings)
+            ids = {scores.grade_id(c) for c in nb.cells if scores.is_test(c)} if every else set()
+            for f in prep.findings:
+                ids |= f.tests
+            scores.fail_tests(nb, {i for i in ids if i}, "tampering with the tests")
+        if prep.holdout:
+            self._score_holdout(nb, sub, Path(prep.job.run_dir), outcome)
+        nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+        res = scores.resources(self.course, self.assignment, name, sub.student)
+        try:
+            nb = scores.record(self.course, nb, res)
+        except Exception as exc:
+            outcome.reasons.append(f"recording failed: {type(exc).__name__}: {str(exc)[:300]}")
+            self._zero(sub, name, outcome)
+            return
+        scores.write_notebook(
+            nb, self.course.autograded(sub.student, self.assignment) / f"{name}.ipynb"
+        )
+        outcome.status = "graded"
+
+    def _explain(self, failure: str, usage_path: str) -> str:
+        path = Path(usage_path)
+        for _ in range(10):
+            if path.is_file():
+                try:
+                    reason = json.loads(path.read_text(encoding="utf-8")).get("reason")
+                except (OSError, ValueError):
+                    reason = None
+                if reason:
+                    return reason
+                break
+            time.sleep(0.1)
+        return failure[:300]
+
+    def _score_holdout(self, nb, sub: Submission, run_dir: Path, outcome: Outcome) -> None:
+        from dxcase.grade.holdout import score_forecast
+
+        task = self.case.holdout.task
+        cell = next(c for c in nb.cells if scores.is_test(c) and scores.grade_id(c) == task)
+        named = scores.holdout_file(cell)
+        if named is None:
+            return  # the visible check failed: the cell already scores zero
+        path = (run_dir / named).resolve()
+        if not path.is_relative_to(run_dir.resolve()) or not path.is_file():
+            scores.set_points(cell, None, "forecast file not found in the submission")
+            outcome.reasons.append(f"holdout: {named!r} is not a file of the submission")
+            return
+        if path.stat().st_size > 100 * 1024 * 1024:
+            scores.set_points(cell, None, "forecast file too large")
+            outcome.reasons.append("holdout: forecast file over 100 MiB")
+            return
+        _, truth = self._data_for(sub.student)
+        try:
+            scored = score_forecast(self.case.root, path, truth)
+        except Exception as exc:
+            scores.set_points(cell, None, str(exc)[:200])
+            outcome.reasons.append(f"holdout: {str(exc)[:200]}")
+            return
+        scores.set_points(cell, scored.points)
+        outcome.reasons.append(f"holdout: WMAPE {scored.wmape:.3f} -> {scored.points:g} points")
+
+    def _zero(self, sub: Submission, name: str, outcome: Outcome) -> None:
+        with self.course.gradebook() as gb:
+            scores.zero_notebook(gb, name, self.assignment, sub.student)
+        outcome.status = "failed"
+
+    # -- the batch ----------------------------------------------------------------------------
+    def run(
+        self,
+        students: list[str] | None = None,
+        notebooks: list[str] | None = None,
+        force: bool = False,
+    ) -> Batch:
+        started = time.perf_counter()
+        batch = Batch(self.assignment, workers=self.workers, isolated=self.sandbox.isolated)
+        with self.course.gradebook() as gb:
+            try:
+                gb.find_assignment(self.assignment)
+            except Exception as exc:
+                raise DxcaseError(
+                    f"assignment {self.assignment!r} is not in the gradebook {self.course.db_url} "
+                    "(run `dxcase grade assign` or `nbgrader generate_assignment` first)"
+                ) from exc
+        expected = scores.notebooks_of(self.course, self.assignment)
+        subs = list_submissions(self.course, self.assignment, students)
+        prepared: list[tuple[_Prepared, Outcome]] = []
+        for sub in subs:
+            learner = self.course.learner(sub.student)
+            wanted = [n for n in expected if not notebooks or n in notebooks]
+            todo = [
+                n
+                for n in wanted
+                if force
+                or self.state.get(f"{sub.student}/{n}", {}).get("checksum") != sub.checksum(n)
+            ]
+            if not todo:
+                for n in wanted:
+                    batch.outcomes.append(Outcome(**self.state[f"{sub.student}/{n}"]))
+                continue
+            scores.start_submission(self.course, sub, learner.extension_hours)
+            extra = sorted(set(sub.notebooks) - set(expected))
+            for name in todo:
+                outcome = Outcome(sub.student, name, "failed", checksum=sub.checksum(name))
+                if name not in sub.notebooks:
+                    outcome.status = "missing"
+                    outcome.reasons.append(f"no {name}.ipynb in the submission")
+                    if extra:
+                        outcome.reasons.append(f"unknown notebook(s) ignored: {', '.join(extra)}")
+                    self._record(batch, outcome)
+                    continue
+                prep = self._prepare(sub, name, outcome)
+                if prep is None:
+                    self._zero(sub, name, outcome)
+                    self._record(batch, outcome)
+                    continue
+                prepared.append((prep, outcome))
+        self._dispatch(prepared, batch)
+        batch.outcomes.sort(key=lambda o: (o.student, o.notebook))
+        self._after(batch)
+        batch.wall_s = time.perf_counter() - started
+        record_dir = self.course.state_dir / "grading" / self.assignment
+        write_text_atomic(record_dir / "last-run.json", batch.to_json())
+        self.sandbox.close()
+        if self._own_base:
+            shutil.rmtree(self.sandbox.base, ignore_errors=True)
+        return batch
+
+    def _after(self, batch: Batch) -> None:
+        """Feedback reports and the event logs kept for the cohort report."""
+        from dxcase.grade.feedback import write_feedback
+
+        holdout = self.case.holdout.task if self.case and self.case.holdout else None
+        events_dir = self.course.state_dir / "events" / self.assignment
+        for student, outcomes in batch.by_student().items():
+            try:
+                self.reports[student] = write_feedback(
+                    self.course, self.assignment, student, outcomes, holdout
+                )
+            except Exception as exc:  # a report must not stop the others
+                self.echo(f"{student}: feedback failed: {exc!r}")
+            log = self.course.submitted(student, self.assignment) / ".dxcase" / "events.jsonl"
+            if log.is_file() and not log.is_symlink():
+                events_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(log, events_dir / f"{student}.jsonl")
+
+    def _record(self, batch: Batch, outcome: Outcome) -> None:
+        if outcome.status in ("graded", "failed", "missing"):
+            got = scores.notebook_scores(self.course, self.assignment, outcome.student)
+            nb = got.get(outcome.notebook)
+            if nb is not None:
+                outcome.score = round(nb["score"] - nb["late_penalty"], 3)
+                outcome.max_score = nb["max_score"]
+        batch.outcomes.append(outcome)
+        self.state[f"{outcome.student}/{outcome.notebook}"] = asdict(outcome)
+        write_text_atomic(self.state_path, json.dumps(self.state, ensure_ascii=False, indent=1))
+
+    def _dask_results(self, jobs: list[Job]):
+        return _dask_results_impl(self.scheduler, jobs)
+
+    def _dispatch(self, prepared: list[tuple[_Prepared, Outcome]], batch: Batch) -> None:
+        if not prepared:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = [
+            TextColumn("[bold]grading {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+        ]
+        # biggest notebooks first: the batch ends sooner when long runs start early
+        prepared.sort(key=lambda p: -len(p[0].job.nb_json))
+        by_key = {p.job.key: (p, o) for p, o in prepared}
+        results = self._results([p.job for p, _ in prepared])
+        with Progress(*columns, disable=not self.progress, transient=False) as bar:
+            task = bar.add_task(self.assignment, total=len(prepared))
+            for result in results:
+                prep, outcome = by_key[result.key]
+                try:
+                    self._finish(prep, result, outcome)
+                except Exception as exc:
+                    outcome.reasons.append(f"grader error: {exc!r}"[:300])
+                    outcome.reasons.append(traceback.format_exc(limit=2)[-300:])
+                    self._zero(prep.sub, prep.nb_name, outcome)
+                self._record(batch, outcome)
+                bar.advance(task)
+                self.echo(
+                    f"{outcome.student}/{outcome.notebook}: {outcome.status} {outcome.score:g}/{outcome.max_score:g}"
+                )
+
+    def _results(self, jobs: list[Job]):
+        """Results as they finish; every job is submitted before this returns."""
+        if self.scheduler:
+            return self._dask_results(jobs)
+        import multiprocessing
+
+        import jupyter_client.manager  # noqa: F401  imported once here, shared by forked workers
+        import nbclient  # noqa: F401
+
+        import dxcase.kernels  # noqa: F401
+
+        # fork: workers start at once with everything imported (a fresh interpreter spends
+        # seconds importing nbformat's jsonschema format checkers); the gradebook is only ever
+        # opened in this process, between runs
+        ctx = multiprocessing.get_context("fork")
+        pool = ProcessPoolExecutor(self.workers, mp_context=ctx)  # forks before any UI thread
+        pending: dict[Future, Job] = {pool.submit(execute_job, j): j for j in jobs}
+
+        def results():
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        job = pending.pop(fut)
+                        try:
+                            yield fut.result()
+                        except Exception as exc:  # a worker process died
+                            yield JobResult(
+                                job.key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300]
+                            )
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+        return results()
+
+
+def _dask_results_impl(scheduler: str, jobs: list[Job]):
+    from distributed import Client, as_completed
+
+    with Client(scheduler) as client:
+        futures = {
+            client.submit(execute_job, j, key=f"dxcase-{j.key}-{time.time_ns()}", pure=False): j
+            for j in jobs
+        }
+        for fut in as_completed(list(futures)):
+            try:
+                yield fut.result()
+            except Exception as exc:
+                job = futures[fut]
+                yield JobResult(job.key, None, 0.0, None, None, f"worker failed: {exc!r}"[:300])
+
+
+def _graded_cells(nb) -> dict[str, tuple[str, object, bool]]:
+    """grade id -> (source, points, has outputs) of the cells nbgrader protects."""
+    out = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id") and (meta.get("grade") or meta.get("locked")):
+            has_out = bool(cell.get("outputs")) if cell.cell_type == "code" else False
+            out[meta["grade_id"]] = (cell.source, meta.get("points"), has_out)
+    return out
+
+
+def _restored(submitted: dict, sanitized: dict) -> list[str]:
+    """What nbgrader's sanitizing undid: the facilitator sees each attempt."""
+    edited = [k for k, v in sanitized.items() if k in submitted and submitted[k][:2] != v[:2]]
+    missing = [k for k in sanitized if k not in submitted]
+    outputs = [k for k, v in submitted.items() if v[2]]
+    reasons = []
+    if edited:
+        reasons.append(
+            f"locked or test cells edited, restored from the gradebook: {', '.join(edited[:6])}"
+        )
+    if missing:
+        reasons.append(f"test or locked cells deleted, put back: {', '.join(missing[:6])}")
+    if outputs:
+        reasons.append(f"outputs submitted in graded cells, cleared: {', '.join(outputs[:6])}")
+    return reasons
+
+
+def _case_for(assignment: str) -> Any:
+    from dxcase.author.casefile import load_case
+    from dxcase.paths import content_root
+
+    try:
+        folder = content_root("casestudies") / assignment
+    except Exception:
+        return None
+    if not (folder / "case.yaml").is_file():
+        return None
+    return load_case(folder)
+
+
+def _copy_submission(folder: Path, dest: Path, source: Path) -> None:
+    """Learner's files (no symlinks, no notebooks), then the master files over them."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        rel = Path(root).relative_to(folder)
+        dirs[:] = [d for d in dirs if not (Path(root) / d).is_symlink() and d != ".dxcase"]
+        (dest / rel).mkdir(parents=True, exist_ok=True)
+        for f in files:
+            p = Path(root) / f
+            if p.is_symlink() or not p.is_file() or f.endswith(".ipynb") or f == "timestamp.txt":
+                continue
+            shutil.copy2(p, dest / rel / f)
+    if source.is_dir():
+        for root, _dirs, files in os.walk(source):
+            rel = Path(root).relative_to(source)
+            (dest / rel).mkdir(parents=True, exist_ok=True)
+            for f in files:
+                if not f.endswith(".ipynb"):
+                    target = dest / rel / f
+                    if target.exists() or target.is_symlink():
+                        target.unlink()
+                    shutil.copy2(Path(root) / f, target)
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:80]

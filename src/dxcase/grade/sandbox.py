@@ -1,0 +1,196 @@
+"""The sandbox a learner's notebook runs in while it is graded (threat model: docs/grading.md).
+
+When the grader runs as root (CI, a grading host), each learner gets an unprivileged OS user
+(``useradd --system``, no home, no login shell), each notebook run a private folder owned by
+that user (mode 0700, so other learners' runs are unreadable), and the kernel starts through
+:mod:`dxcase.grade.jail` in new network, mount and PID namespaces: no network at all, the
+course folder (gradebook, submissions, source), graders/, case sources and the holdout truth
+covered by empty mounts, rlimits on CPU seconds, memory, processes and file size, and a wall
+clock limit for the whole notebook. Without root the run keeps the rlimits and the wall limit
+only (``isolated`` is False and every result says so).
+"""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dxcase.errors import DxcaseError
+
+JAIL = Path(__file__).with_name("jail.py")
+USER_PREFIX = "dxg_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits of one notebook run (``cell_seconds`` per cell, ``total_seconds`` for all)."""
+
+    cell_seconds: float = 300
+    total_seconds: float = 1800
+    cpu_seconds: int = 1800
+    memory_mib: int = 4096
+    processes: int = 256
+    file_mib: int = 512
+
+
+@dataclass
+class Sandbox:
+    """Where runs happen and what they may not see."""
+
+    base: Path  # private working area of this grading run (root-owned, 0711)
+    hide: list[Path] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+    isolated: bool = field(default_factory=lambda: os.geteuid() == 0)
+
+    def __post_init__(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.base, 0o711)
+        for sub in ("runs", "state"):
+            (self.base / sub).mkdir(exist_ok=True)
+        os.chmod(self.base / "runs", 0o711)
+        os.chmod(self.base / "state", 0o700)
+        # IPC socket paths must stay under ~100 bytes: kernels' sockets live in a short folder
+        self.sockets = Path(tempfile.mkdtemp(prefix="dxk-", dir="/tmp"))
+        os.chmod(self.sockets, 0o711)
+        self._count = 0
+        for path in self.hide:
+            if _inside(self.base, path):
+                raise DxcaseError(f"sandbox folder {self.base} is inside hidden {path}")
+
+    def user_for(self, learner: str) -> tuple[int, int] | None:
+        """The OS user (uid, gid) that runs ``learner``'s code, created on first use (root only)."""
+        if not self.isolated:
+            return None
+        return ensure_user(user_name(learner))
+
+    def run_dir(self, job_id: str, owner: tuple[int, int] | None) -> Path:
+        """A fresh private folder for one run, owned by the learner's user."""
+        path = self.base / "runs" / job_id
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(mode=0o700)
+        if owner is not None:
+            os.chown(path, *owner)
+        return path
+
+    def socket_dir(self, owner: tuple[int, int] | None) -> Path:
+        """A short private folder for one kernel's connection file and IPC sockets."""
+        self._count += 1
+        path = self.sockets / str(self._count)
+        path.mkdir(mode=0o700)
+        if owner is not None:
+            os.chown(path, *owner)
+        return path
+
+    def close(self) -> None:
+        shutil.rmtree(self.sockets, ignore_errors=True)
+        shutil.rmtree(self.base / "runs", ignore_errors=True)
+
+    def prefix(self, owner: tuple[int, int] | None, usage: Path) -> list[str]:
+        """The kernel command prefix: namespaces, the jail, the learner's user and limits."""
+        lim = self.limits
+        jail = [sys.executable, "-I", "-S", str(JAIL)]
+        jail += [
+            f"--cpu={lim.cpu_seconds}",
+            f"--mem-mib={lim.memory_mib}",
+            f"--fsize-mib={lim.file_mib}",
+            f"--wall={lim.total_seconds}",
+            f"--usage={usage}",
+        ]
+        if owner is None:
+            return [*jail, "--"]
+        jail += [f"--uid={owner[0]}", f"--gid={owner[1]}", f"--nproc={lim.processes}"]
+        runtime = [*_runtime_paths(), str(self.base)]
+        # a hidden folder above the Python install (like /root) is replaced by --expose
+        hide = [p for p in self.hide if not any(_inside(Path(r), p) for r in runtime)]
+        jail += [f"--hide={p}" for p in hide]
+        jail += [f"--expose={p}" for p in runtime]
+        stage = Path(tempfile.mkdtemp(prefix="stage-", dir=self.sockets))  # outside hidden parents
+        jail += [f"--stage={stage}"]
+        ns = [
+            "unshare",
+            "--net",
+            "--mount",
+            "--pid",
+            "--fork",
+            "--kill-child=SIGTERM",
+            "--mount-proc",
+        ]
+        return [*ns, "--propagation", "private", *jail, "--"]
+
+
+def _runtime_paths() -> list[str]:
+    """Folders the kernel needs to read: the Python install, the venv, the dxcase package."""
+    import dxcase
+
+    paths = {sys.base_prefix, sys.prefix, str(Path(dxcase.__file__).resolve().parent.parent)}
+    return sorted(paths)
+
+
+def user_name(learner: str) -> str:
+    """A valid, stable OS user name for a learner id (any characters, any length)."""
+    slug = re.sub(r"[^a-z0-9]", "", learner.lower())[:12]
+    digest = hashlib.sha256(learner.encode("utf-8")).hexdigest()[:8]
+    return f"{USER_PREFIX}{slug}_{digest}"
+
+
+def ensure_user(name: str) -> tuple[int, int]:
+    """Create the system user ``name`` (no home, no shell) if needed; return (uid, gid)."""
+    try:
+        entry = pwd.getpwnam(name)
+        return entry.pw_uid, entry.pw_gid
+    except KeyError:
+        pass
+    cmd = ["useradd", "--system", "--user-group", "--no-create-home"]
+    cmd += ["--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode not in (0, 9):  # 9: created meanwhile by another grader
+        raise DxcaseError(f"useradd {name} failed: {proc.stderr.strip()}")
+    entry = pwd.getpwnam(name)
+    grp.getgrgid(entry.pw_gid)
+    return entry.pw_uid, entry.pw_gid
+
+
+def give(path: Path, owner: tuple[int, int] | None) -> None:
+    """Hand ``path`` (recursively) to the learner's user."""
+    if owner is None:
+        return
+    for root, dirs, files in os.walk(path):
+        os.chown(root, *owner)
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), *owner)
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def kernel_env(run_dir: Path, extra: dict[str, str]) -> dict[str, str]:
+    """The kernel's whole environment: nothing of the grader's (keys, tokens) leaks in."""
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(run_dir),
+        "IPYTHONDIR": str(run_dir / ".ipython"),
+        "MPLCONFIGDIR": str(run_dir / ".config" / "matplotlib"),
+        "XDG_CACHE_HOME": str(run_dir / ".cache"),
+        "JUPYTER_RUNTIME_DIR": str(run_dir / ".runtime"),
+        "TMPDIR": str(run_dir),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "agg",
+    }
+    env.update(extra)
+    return env
