@@ -25,8 +25,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import aiohttp
 import numpy as np
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from dxcase.review.assign import Learner, initial_assignment
 from dxcase.review.fixtures import write_course
@@ -75,31 +75,41 @@ def _free_port() -> int:
 
 
 class Reviewer:
-    """One simulated reviewer with its own cookies."""
+    """One simulated reviewer: its own cookies and one kept-alive connection, as a browser has."""
 
     def __init__(self, base: str, token: str, lat: dict[str, list[float]], rng: random.Random):
         self.base, self.token, self.lat, self.rng = base, token, lat, rng
         self.cookies: dict[str, str] = {}
-        self.client = AsyncHTTPClient()
+        self.http: aiohttp.ClientSession | None = None
 
     async def call(self, kind: str, path: str, method: str = "GET", body=None, headers=None):
         hdr = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} | (headers or {})
-        req = HTTPRequest(self.base + path, method=method, body=body, headers=hdr,
-                          follow_redirects=False, request_timeout=30)  # fmt: skip
         t0 = time.perf_counter()
-        resp = await self.client.fetch(req, raise_error=False)
+        async with self.http.request(
+            method, self.base + path, data=body, headers=hdr, allow_redirects=False
+        ) as resp:
+            text = await resp.text()
         self.lat.setdefault(kind, []).append(time.perf_counter() - t0)
-        for raw in resp.headers.get_list("Set-Cookie"):
+        for raw in resp.headers.getall("Set-Cookie", []):
             for key, morsel in SimpleCookie(raw).items():
                 self.cookies[key] = morsel.value
-        if resp.code >= 400:
-            raise RuntimeError(f"{kind} {path}: HTTP {resp.code}")
-        return resp
+        if resp.status >= 400:
+            raise RuntimeError(f"{kind} {path}: HTTP {resp.status}")
+        return text
 
     async def think(self) -> None:
         await asyncio.sleep(self.rng.uniform(1.0, 3.0))
 
     async def run(self) -> int:
+        connector = aiohttp.TCPConnector(limit=1)
+        timeout = aiohttp.ClientTimeout(total=30)
+        cookies = aiohttp.DummyCookieJar()  # cookies are handled above, per reviewer
+        async with aiohttp.ClientSession(
+            connector=connector, timeout=timeout, cookie_jar=cookies
+        ) as self.http:
+            return await self._session()
+
+    async def _session(self) -> int:
         await self.think()
         await self.call("login_page", "login")
         body = urlencode({"token": self.token, "_xsrf": self.cookies["_xsrf"]})
@@ -108,7 +118,7 @@ class Reviewer:
         while True:
             await self.think()
             home = await self.call("list_assignments", "")
-            ids = [int(x.split('"')[0]) for x in home.body.decode().split('href="/a/')[1:]]
+            ids = [int(x.split('"')[0]) for x in home.split('href="/a/')[1:]]
             if not ids:
                 return done
             await self.think()
@@ -130,7 +140,6 @@ class Reviewer:
 async def _load(
     base: str, tokens: list[str], seed: int
 ) -> tuple[dict[str, list[float]], int, float]:
-    AsyncHTTPClient.configure(None, max_clients=len(tokens))
     lat: dict[str, list[float]] = {}
     rng = random.Random(seed)
     t0 = time.perf_counter()

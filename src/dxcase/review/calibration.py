@@ -32,12 +32,20 @@ def deviation(
     return CalibrationFeedback(0, sum(steps) / len(steps), diff)
 
 
-def next_example(store: Store, round_id: int, learner: str) -> CalibrationExample | None:
-    """The first example the learner has not scored yet (None: calibration done or off)."""
+def next_example(
+    store: Store, round_id: int, learner: str, calibrating: bool | None = None
+) -> CalibrationExample | None:
+    """The first example the learner has not scored yet (None: calibration done or off).
+
+    ``calibrating``: the round's calibration flag when the caller has the round already.
+    """
+    if calibrating is False:
+        return None
     with store.read() as s:
-        rnd = s.get(Round, round_id)
-        if rnd is None or not rnd.calibration:
-            return None
+        if calibrating is None:
+            rnd = s.get(Round, round_id)
+            if rnd is None or not rnd.calibration:
+                return None
         done = select(CalibrationAnswer.example_id).where(CalibrationAnswer.learner == learner)
         return s.scalar(
             select(CalibrationExample)

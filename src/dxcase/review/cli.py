@@ -275,10 +275,29 @@ def token_add(user: str, role: str, db_url: str) -> None:
     show_default=True,
     help="How often expired leases are reassigned.",
 )
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes sharing the port. Default: one per CPU core, at most 4.",
+)
 @METHOD_OPTION
 @DB_OPTION
-def serve(port, ip, standalone, prefix, groups, lang, reclaim_minutes, method, db_url) -> None:
+def serve(
+    port, ip, standalone, prefix, groups, lang, reclaim_minutes, processes, method, db_url
+) -> None:
     """Run the review web service (as a JupyterHub service, or --standalone)."""
-    from dxcase.review.service.server import run
+    from dxcase.review.service.server import DEFAULT_PROCESSES, run
 
-    run(db_url, port, ip, standalone, prefix, frozenset(groups), lang, reclaim_minutes, method)
+    run(
+        db_url,
+        port,
+        ip,
+        standalone,
+        prefix,
+        frozenset(groups),
+        lang,
+        reclaim_minutes,
+        method,
+        processes or DEFAULT_PROCESSES,
+    )

@@ -37,7 +37,18 @@ class Conflict(DxcaseError):
 
 
 def round_rubric(rnd: Round) -> Rubric:
-    return rubric_from_dict(rnd.rubric, f"round {rnd.name}")
+    """The round's rubric, parsed once per round (a round's rubric never changes)."""
+    key = (rnd.id, rnd.name, rnd.created_at)
+    rubric = _RUBRICS.get(key)
+    if rubric is None:
+        rubric = rubric_from_dict(rnd.rubric, f"round {rnd.name}")
+        if len(_RUBRICS) >= 256:
+            _RUBRICS.clear()
+        _RUBRICS[key] = rubric
+    return rubric
+
+
+_RUBRICS: dict[tuple, Rubric] = {}
 
 
 @dataclass
@@ -69,16 +80,16 @@ def my_assignments(store: Store, round_id: int, learner: str) -> list[Assignment
 def open_assignment(store: Store, assignment_id: int, learner: str):
     """(round, assignment, submission, draft data or None) if it is the learner's."""
     with store.read() as s:
-        a = s.get(Assignment, assignment_id)
-        if a is None or a.reviewer != learner:
-            raise NotFound(f"no assignment {assignment_id}")
-        draft = s.get(Draft, a.id)
-        return (
-            s.get(Round, a.round_id),
-            a,
-            s.get(Submission, a.submission_id),
-            (draft.data if draft else None),
-        )
+        row = s.execute(
+            select(Round, Assignment, Submission, Draft.data)
+            .join(Round, Round.id == Assignment.round_id)
+            .join(Submission, Submission.id == Assignment.submission_id)
+            .outerjoin(Draft, Draft.assignment_id == Assignment.id)
+            .where(Assignment.id == assignment_id, Assignment.reviewer == learner)
+        ).first()
+    if row is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    return tuple(row)
 
 
 def parse_review(rubric: Rubric, data: Any, final: bool) -> dict[str, Any]:

@@ -196,7 +196,9 @@ class HomeHandler(BaseHandler):
                 {
                     "round": rnd,
                     "assignments": reviewing.my_assignments(store, rnd.id, me.name),
-                    "calibration": calibration.next_example(store, rnd.id, me.name),
+                    "calibration": calibration.next_example(
+                        store, rnd.id, me.name, rnd.calibration
+                    ),
                     "feedback_open": reviewing.feedback_open(rnd),
                 }
             )
@@ -212,7 +214,7 @@ class ReviewPageHandler(BaseHandler):
             rnd, a, sub, draft = reviewing.open_assignment(
                 self.ctx.store, int(assignment_id), self.ident.name
             )
-        if calibration.next_example(self.ctx.store, rnd.id, self.ident.name) is not None:
+        if calibration.next_example(self.ctx.store, rnd.id, self.ident.name, rnd.calibration):
             self.redirect(self.url(f"r/{rnd.id}/calibration"))
             return
         self._page(rnd, a, sub, draft or {}, errors=[])
