@@ -58,6 +58,10 @@ def _scores(course_dir: Path) -> dict[str, float]:
     return out
 
 
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=40)
@@ -81,13 +85,22 @@ def main() -> None:
     shutil.copytree(base, stock_dir)
     for sub in (stock_dir / "submitted").iterdir():
         shutil.copytree(variant / "data", sub / CASE / "data", dirs_exist_ok=True)
-    results["runs"]["stock"] = {"wall_s": round(_stock(stock_dir, variant, case.root), 1)}
+    _say(f"stock nbgrader autograde, {args.n} submissions, serial ...")
+    load = os.getloadavg()[0]
+    results["runs"]["stock"] = {
+        "wall_s": round(_stock(stock_dir, variant, case.root), 1),
+        "load_avg_1min_before_after": [round(load, 2), round(os.getloadavg()[0], 2)],
+    }
+    _say(f"  {results['runs']['stock']['wall_s']} s")
     stock_scores = _scores(stock_dir)
 
     for workers in (1, 2):
         d = work / f"dxcase-{workers}"
         shutil.copytree(base, d)
-        batch = Grader(open_course(d), CASE, workers, progress=False).run()
+        _say(f"dxcase grade, {workers} worker(s) ...")
+        load = os.getloadavg()[0]
+        batch = Grader(open_course(d), CASE, workers, progress=True).run()
+        _say(f"  {batch.wall_s:.1f} s")
         cpu = sum(o.cpu_seconds or 0 for o in batch.outcomes)
         busy = batch.wall_s * workers
         results["runs"][f"dxcase_{workers}w"] = {
@@ -96,6 +109,7 @@ def main() -> None:
             "floor_s": round(cpu / cores, 1),
             "overhead_share": round(max(0.0, busy - cpu) / busy, 3),
             "same_scores_as_stock": _scores(d) == stock_scores,
+            "load_avg_1min_before_after": [round(load, 2), round(os.getloadavg()[0], 2)],
         }
     best = results["runs"]["dxcase_2w"]
     stock = results["runs"]["stock"]["wall_s"]
