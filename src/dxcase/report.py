@@ -16,7 +16,7 @@ max-width:1100px;padding:0 1rem;color:#222;line-height:1.55}
 h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;
 margin-top:2rem}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;
 padding:.25rem .6rem;text-align:left;vertical-align:top}th{background:#f4f4f4}
-td.num{text-align:right;font-variant-numeric:tabular-nums}.ok{color:#126b2f;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.ok,.bad,.warn{white-space:nowrap}.ok{color:#126b2f;font-weight:600}
 .bad{color:#b00020;font-weight:600}.warn{color:#8a5a00}figure{margin:1rem 0}
 figcaption{color:#555;font-size:.9rem}img{max-width:100%}code{background:#f4f4f4;padding:0 .2rem}
 """

@@ -62,6 +62,9 @@ def test_cohort_of_six(tmp_path):
         text = report.read_text(encoding="utf-8")
         assert "HIDDEN TESTS" not in text and "expected=" not in text and "Traceback" not in text
         assert not re.search(r"holdout_sales|/dxcase/variants/", text)
+    strong_wmape = by[("l000_strong", "04_presentation")].holdout_wmape
+    strong_fb = (root / "feedback" / "l000_strong" / CASE / "feedback.html").read_text()
+    assert strong_wmape is not None and f"WMAPE は {strong_wmape:.3f}" in strong_fb
     en = next(x for x in learners if x.lang == "en")
     assert "Your graded work" in (root / "feedback" / en.id / CASE / "feedback.html").read_text()
     # a notebook the grader wrote keeps the hidden tests for facilitators only

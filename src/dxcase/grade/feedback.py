@@ -119,7 +119,12 @@ def write_feedback(
             score, max_score = info["cells"][gid]
             kind, message = _cell_message(cell, lang)
             if gid == holdout_task and not kind:
-                message = t("gr_fb_msg_holdout", lang)
+                wmape = getattr(outcome, "holdout_wmape", None)
+                message = (
+                    t("gr_fb_msg_holdout", lang)
+                    if wmape is None
+                    else t("gr_fb_msg_holdout_wmape", lang, wmape=f"{wmape:.3f}")
+                )
             if score >= max_score:
                 label = f'<span class="ok">{esc(t("gr_fb_passed", lang))}</span>'
             elif score > 0:

@@ -89,6 +89,7 @@ class Outcome:
     peak_mib: float | None = None
     reasons: list[str] = field(default_factory=list)
     checksum: str = ""
+    holdout_wmape: float | None = None  # the learner's own error on the holdout, if scored
 
 
 @dataclass
@@ -454,6 +455,7 @@ class Grader:
             outcome.reasons.append(f"holdout: {str(exc)[:200]}")
             return
         scores.set_points(cell, scored.points)
+        outcome.holdout_wmape = round(scored.wmape, 4)
         outcome.reasons.append(f"holdout: WMAPE {scored.wmape:.3f} -> {scored.points:g} points")
 
     def _zero(self, sub: Submission, name: str, outcome: Outcome) -> None:
