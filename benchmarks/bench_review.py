@@ -113,7 +113,8 @@ class Reviewer:
         await self.think()
         await self.call("login_page", "login")
         body = urlencode({"token": self.token, "_xsrf": self.cookies["_xsrf"]})
-        await self.call("login", "login", "POST", body)
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        await self.call("login", "login", "POST", body, form)
         done = 0
         while True:
             await self.think()
