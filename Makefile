@@ -24,7 +24,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -m "" -q
+	$(BIN)/python -m pytest -m "" -q --durations=15
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q
