@@ -39,6 +39,8 @@ def test_cohort_of_six(tmp_path):
     auto_max = {"01_business_issue": 6, "02_requirements": 7, "03_trial": 8, "04_presentation": 12}
     assert {o.notebook: o.score for o in strong} == auto_max  # every autograded point
     assert any("holdout: WMAPE" in r for r in by[("l000_strong", "04_presentation")].reasons)
+    # honest work is not reported as tampering (released test cells differ from the master)
+    assert not [r for o in strong for r in o.reasons if "edited" in r], strong
     assert by[("l003_incomplete", "03_trial")].status == "missing"
     assert any("unreadable" in r for r in by[("l004_broken", "02_requirements")].reasons)
     totals = {}
