@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tornado import web
+from tornado import template, web
 
 from dxcase.review.aggregate import DEFAULT_METHOD
 from dxcase.review.service import handlers as h
@@ -75,10 +75,11 @@ def make_app(
         )
         wrap = lambda cls: _hub_handler(cls, ctx.hub_auth)  # noqa: E731
     routes += [(prefix + pattern, wrap(cls)) for pattern, cls in ROUTES]
-    return web.Application(
+    app = web.Application(
         routes,
         dxcase=ctx,
         template_path=str(HERE / "templates"),
+        template_loader=_compiled_templates(),
         static_path=str(HERE / "static"),
         static_url_prefix=prefix + "static/",
         cookie_secret=cookie_secret or secrets.token_bytes(32),
@@ -87,6 +88,18 @@ def make_app(
         xsrf_cookie_kwargs={"path": prefix, "samesite": "Strict", "httponly": False},
         debug=debug,
     )
+    for asset in (HERE / "static").iterdir():  # hash the static files once, before any request
+        web.StaticFileHandler.get_version(app.settings, asset.name)
+    return app
+
+
+def _compiled_templates() -> template.Loader:
+    """Every page template compiled up front (and shared by forked workers), so the first
+    requests after a start do not pay for it."""
+    loader = template.Loader(str(HERE / "templates"))
+    for path in sorted((HERE / "templates").glob("*.html")):
+        loader.load(path.name)
+    return loader
 
 
 def hub_context(store: Store, groups: frozenset[str], method: str, lang: str) -> Context:
