@@ -17,6 +17,22 @@ from pathlib import Path
 CHROMIUM = "/usr/bin/chromium"
 
 
+def wait_for_idle_kernel(base: str, token: str, timeout: float = 120) -> None:
+    """Wait until the server has a notebook session whose kernel is started and idle.
+
+    JupyterLab queues nothing for a kernel that is still starting when Run All is chosen
+    from the menu on a loaded machine; waiting here removes that race."""
+    deadline = time.monotonic() + timeout
+    sessions: list = []
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=5) as r:
+            sessions = json.load(r)
+        if any((s.get("kernel") or {}).get("execution_state") == "idle" for s in sessions):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"no idle kernel after {timeout:.0f} s; sessions: {sessions}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

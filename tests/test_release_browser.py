@@ -14,7 +14,7 @@ from dxcase.author.build import build_release
 from dxcase.author.casefile import load_case
 from dxcase.data.generate import generate_variant
 from dxcase.paths import content_root
-from tests.jupyterlab import CHROMIUM, jupyterlab
+from tests.jupyterlab import CHROMIUM, jupyterlab, wait_for_idle_kernel
 
 SHOTS = Path(__file__).resolve().parents[1] / "out" / "screenshots"
 NOTEBOOK = "01_business_issue.ipynb"
@@ -70,15 +70,24 @@ def test_release_in_jupyterlab_shows_japanese_a_plot_and_a_self_check(tmp_path):
         page.goto(f"{base}/lab/tree/{case.slug}/{NOTEBOOK}?token={token}")
         page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        wait_for_idle_kernel(base, token)
+        page.locator(".jp-Notebook .jp-Cell").first.click()  # the notebook is the current widget
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
         check = page.locator(".dxcase-check").first
         try:
+            # a cell that ran or is running shows [n] or [*] in its prompt
+            page.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]")).first.wait_for(
+                state="attached", timeout=60_000
+            )
             # Run All scrolls to the last cell: wait for the output to exist, not to be on screen
             check.wait_for(state="attached", timeout=300_000)
-        except Exception:
+        except Exception as err:
             page.screenshot(path=str(SHOTS / "retail_demand-ja-jupyterlab-FAILED.png"))
-            raise
+            log = (tmp_path / "home" / "jupyterlab.log").read_text(errors="replace")[-3000:]
+            raise AssertionError(
+                f"Run All did not reach the self-check; server log:\n{log}"
+            ) from err
         page.locator(".jp-OutputArea-output img").first.wait_for(state="attached", timeout=60_000)
         page.wait_for_timeout(1500)
         # the first plot comes right after the self-check: show both, the plot at the bottom
