@@ -11,6 +11,7 @@ under each submitted notebook's name.
 
 from __future__ import annotations
 
+import os
 import pwd
 import shutil
 
@@ -61,7 +62,9 @@ def release_feedback(cohort: HubCohort, assignment: str) -> int:
             if (submitted / name).is_file():
                 shutil.copy2(submitted / name, folder / name)
         for notebook in submitted.glob("*.ipynb"):
-            shutil.copy2(report, folder / f"{notebook.stem}.html")
+            copy = folder / f"{notebook.stem}.html"
+            shutil.copy2(report, copy)
+            os.chmod(copy, 0o644)  # the exchange keeps this mode; the learner must read it
         count += 1
     if count:
         nbgrader(cohort, "release_feedback", assignment)
