@@ -25,6 +25,7 @@ from dxcase.hub.provision import init_cohort, read_secret
 from tests.jupyterlab import free_port
 
 DXCASE = str(Path(sys.executable).parent / "dxcase")
+CASE = "retail_demand"
 
 
 def dx(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -110,6 +111,22 @@ class Hub:
             self.proc.kill()
         for user in self.cohort.users:
             remove_account(user)
+
+
+def answer_and_upload(hub: Hub, user: str, persona: str, work: Path, case: str = CASE) -> None:
+    """Answer the case as ``persona`` would; PUT every notebook through the contents API."""
+    from dxcase.author.casefile import load_case
+    from dxcase.grade.simulate import make_submission
+    from dxcase.paths import content_root
+
+    release = hub.cohort.course / "release" / case
+    make_submission(load_case(content_root("casestudies") / case), release, work / user,
+                    persona, seed=len(user))  # fmt: skip
+    for path in sorted((work / user).glob("*.ipynb")):
+        model = {"type": "notebook", "format": "json", "content": json.loads(path.read_text())}
+        url = f"/user/{user}/api/contents/{hub.cohort.name}/{case}/{path.name}"
+        r = hub.as_user(user, "PUT", url, json=model)
+        assert r.status_code in (200, 201), r.text
 
 
 def make_hub(root: Path, learners: list[Learner], facilitators: list[str]) -> Hub:

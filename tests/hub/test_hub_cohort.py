@@ -14,43 +14,17 @@ import csv
 import json
 import os
 import re
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from dxcase.author.casefile import load_case
-from dxcase.grade.course import Learner
-from dxcase.grade.simulate import make_submission
 from dxcase.paths import content_root
-from tests.hub.hubclient import Hub, Kernel, dx, make_hub
+from tests.hub.conftest import CASE, PERSONAS, fetch_once
+from tests.hub.hubclient import Hub, Kernel, answer_and_upload, dx
 
 pytestmark = [pytest.mark.hub, pytest.mark.slow]
-CASE = "retail_demand"
-PERSONAS = {"learner1": "strong", "learner2": "average", "learner3": "weak"}
 FIRST = "01_business_issue"
-
-
-@pytest.fixture(scope="module")
-def hub():
-    if os.geteuid() != 0:
-        pytest.skip("a cohort hub runs as root (one OS user per learner)")
-    root = Path(tempfile.mkdtemp(prefix="dxhub-")) / "cohort"
-    learners = [
-        Learner("learner1", "t1", "ja"),
-        Learner("learner2", "t2", "en"),
-        Learner("learner3", "t3", "ja"),
-    ]
-    started = make_hub(root, learners, ["coach"])
-    try:
-        started.start_servers([*PERSONAS, "coach"])
-        yield started
-    finally:
-        started.stop()
-        shutil.rmtree(root.parent, ignore_errors=True)
 
 
 def _assignment(hub: Hub, user: str, action: str) -> dict:
@@ -64,20 +38,6 @@ def _assignment(hub: Hub, user: str, action: str) -> dict:
     body = r.json()
     assert body["success"], body
     return body
-
-
-def _answer_and_upload(hub: Hub, user: str, work: Path) -> None:
-    """Answer the case as the persona would, then PUT every notebook through the contents API."""
-    case = load_case(content_root("casestudies") / CASE)
-    release = hub.cohort.course / "release" / CASE
-    make_submission(case, release, work / user, PERSONAS[user], seed=len(user))
-    for path in sorted((work / user).glob("*.ipynb")):
-        model = {"type": "notebook", "format": "json", "content": json.loads(path.read_text())}
-        r = hub.as_user(
-            user, "PUT", f"/user/{user}/api/contents/{hub.cohort.name}/{CASE}/{path.name}",
-            json=model,
-        )  # fmt: skip
-        assert r.status_code in (200, 201), r.text
 
 
 def _self_check(hub: Hub, user: str) -> tuple[str, Kernel]:
@@ -104,8 +64,7 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
 
     # each learner fetches the released case (with the learner data, never the holdout)
     for user in learners:
-        body = _assignment(hub, user, "fetch")
-        assert body["value"][0]["status"] == "fetched"
+        assert fetch_once(hub, user)["status"] == "fetched"
         listing = hub.as_user(user, "GET", f"/user/{user}/api/contents/{cohort.name}/{CASE}")
         names = {c["name"] for c in listing.json()["content"]}
         assert {f"{FIRST}.ipynb", "data", "checks.json"} <= names
@@ -113,7 +72,9 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
         assert "holdout" not in json.dumps(data.json()).lower()
 
     with ThreadPoolExecutor(3) as pool:
-        list(pool.map(lambda u: _answer_and_upload(hub, u, tmp_path / "work"), learners))
+        list(
+            pool.map(lambda u: answer_and_upload(hub, u, PERSONAS[u], tmp_path / "work"), learners)
+        )
 
     # self-checks in the learners' kernels (as their own OS users, threads capped)
     with ThreadPoolExecutor(3) as pool:
