@@ -15,10 +15,12 @@ import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import nbformat
 import pytest
 
+import dxcase.data.lessons
 from dxcase.paths import content_root
 from tests.hub.conftest import CASE, PERSONAS, fetch_once
 from tests.hub.hubclient import Hub, Kernel, answer_and_upload, dx
@@ -86,11 +88,17 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
     # isolation, seen from learner1's kernel and with learner1's token
     spy = checks["learner1"][1]
     other_home = cohort.home("learner2")
-    holdout = cohort.course / "dxcase" / "variants"
+    secret = [
+        cohort.course / "dxcase" / "variants",  # the holdout truth
+        cohort.course,
+        cohort.hub_dir,
+        content_root("graders"),
+        content_root("casestudies"),
+        Path(dxcase.data.lessons.__file__).parent,  # reference models
+    ]
     probe = spy.run(
         "import os\n"
-        f"for p in [{str(other_home)!r}, {str(holdout)!r}, {str(cohort.course)!r},"
-        f" {str(cohort.hub_dir)!r}, {str(content_root('graders'))!r}]:\n"
+        f"for p in {[str(p) for p in [other_home, *secret]]!r}:\n"
         "    try:\n"
         "        print(p, 'LISTED', os.listdir(p))\n"
         "    except OSError as exc:\n"
@@ -100,7 +108,7 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
     )
     hidden = {p: line for p, _, line in (x.partition(" ") for x in probe.splitlines())}
     assert hidden[str(other_home)].startswith("DENIED"), probe
-    for path in (holdout, cohort.course, cohort.hub_dir, content_root("graders")):
+    for path in secret:
         # an empty mount, or not there at all (its parent replaced): never the real content
         assert hidden[str(path)] == "LISTED []" or hidden[str(path)].startswith("DENIED"), probe
     assert f"ENV {cohort.threads} PASSIVE True" in probe

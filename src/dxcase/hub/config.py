@@ -35,8 +35,11 @@ def _bin(name: str) -> str:
 
 
 def hidden_paths(cohort: HubCohort) -> list[str]:
-    """What no learner server may see: the course, the hub's state, graders/, case sources."""
-    hide = [str(cohort.course), str(cohort.hub_dir)]
+    """What no learner server may see: the course, the hub's state, graders/, case sources,
+    and dxcase's lesson code (the reference models; parts_forecast's hidden tests use it)."""
+    import dxcase.data.lessons as lessons
+
+    hide = [str(cohort.course), str(cohort.hub_dir), str(Path(lessons.__file__).parent)]
     for folder in ("graders", "casestudies"):
         try:
             hide.append(str(content_root(folder)))
