@@ -14,6 +14,7 @@ from typing import Any
 
 from dxcase.hub.cohort import HubCohort
 from dxcase.hub.provision import read_secret
+from dxcase.i18n import t
 from dxcase.paths import content_root
 
 OPS_SCOPES = [
@@ -93,6 +94,8 @@ def configure(c: Any, cohort: HubCohort) -> None:
     c.SharedPasswordAuthenticator.user_password = read_secret(cohort, "password")
     c.Authenticator.allowed_users = set(cohort.users)
     c.Authenticator.admin_users = set()
+    banner = [t("hub_login_banner", lang, course=cohort.name) for lang in ("ja", "en")]
+    c.JupyterHub.template_vars = {"announcement_login": " / ".join(banner)}
     c.JupyterHub.load_groups = {
         "learners": {"users": sorted(cohort.learners)},
         "facilitators": {"users": sorted(cohort.facilitators)},
