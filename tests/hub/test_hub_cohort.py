@@ -169,12 +169,17 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
     anonymous = hub.as_user("learner1", "GET", base, headers={"Authorization": ""})
     assert anonymous.status_code in (302, 403) or "oauth" in anonymous.url
 
-    # exports: gradebook CSV and the review round's scores
+    # peer-review scores into the gradebook's manually graded cells, then the combined exports
+    gradebook = f"sqlite:///{cohort.course / 'gradebook.db'}"
+    written = dx("review", "gradebook", "r1", "--gradebook", gradebook, "--db", review_db)
+    assert "3 learner(s) written" in written.stdout, written.stdout
     dx("grade", "export", str(cohort.course), "--out", str(tmp_path / "grades.csv"))
     dx("review", "report", "r1", "--out", str(tmp_path / "review.html"), "--csv",
        str(tmp_path / "review.csv"), "--db", review_db)  # fmt: skip
     grades = list(csv.DictReader((tmp_path / "grades.csv").open()))
     assert {r["student_id"] for r in grades} == set(learners)
+    for row in grades:  # autograded first notebook + peer-reviewed presentation, one row each
+        assert float(row[f"{CASE}/04_presentation"]) > 0 and row[f"{CASE}/{FIRST}"] != ""
     reviews = list(csv.DictReader((tmp_path / "review.csv").open()))
     assert len(reviews) >= 3 and set(learners) <= {v for r in reviews for v in r.values()}
     assert nbformat.read(str(cohort.course / "autograded" / "learner1" / CASE / f"{FIRST}.ipynb"),
