@@ -2,7 +2,7 @@
 
 Layout of a cohort folder (everything root-owned unless said otherwise)::
 
-    COHORT/                 0711  hub.json (settings, no secrets)
+    COHORT/                 0711  hub.json (settings, no secrets; 0600)
       course/               0700  the nbgrader course: source, release, submitted, autograded,
                                   feedback, gradebook.db, roster.csv, dxcase/variants (holdout)
       hub/                  0700  jupyterhub.sqlite, secrets (password, cookie and key files),
@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from dxcase.errors import DxcaseError, InputError, Problem
@@ -51,7 +51,6 @@ class HubCohort:
     file_mib: int = 1024  # largest file a learner may write (RLIMIT_FSIZE)
     idle_minutes: int = 60  # idle servers are stopped after this
     seed: int | None = None  # dataset variant in the release (None: the case's default)
-    extra: dict[str, str] = field(default_factory=dict)
 
     # -- paths ------------------------------------------------------------------------------
     @property
@@ -95,7 +94,7 @@ class HubCohort:
         data.pop("root")
         path = self.root / SETTINGS
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.chmod(path, 0o644)
+        os.chmod(path, 0o600)  # no secrets, but the roster's ids are nobody else's business
         return path
 
 
