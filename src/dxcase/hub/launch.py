@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -36,15 +37,24 @@ def hub_command(cohort: HubCohort) -> tuple[list[str], dict[str, str]]:
     return cmd, env
 
 
+def _default_sigint() -> None:
+    """Started from a script or nohup, dxcase may ignore SIGINT; its services must not (the
+    hub stops each with SIGINT first, and waits)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_hub(cohort: HubCohort, log: Path | None = None) -> subprocess.Popen:
     """Start the hub in the background; return once its API answers (or raise with its log)."""
     require_root("dxcase hub start")
     cmd, env = hub_command(cohort)
     log = log or cohort.hub_dir / "jupyterhub.log"
     with log.open("ab") as out:
+        # its own session: Ctrl-C reaches only dxcase, which stops the hub with SIGTERM (the
+        # hub then stops its services, servers and proxy in order)
         proc = subprocess.Popen(
-            cmd, cwd=cohort.hub_dir, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+            cmd, cwd=cohort.hub_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_default_sigint,
+        )  # fmt: skip
     deadline = time.monotonic() + 60
     while True:
         try:
