@@ -63,6 +63,9 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
     # groups from the roster and the facilitator list
     groups = {g["name"]: g["users"] for g in hub.api("GET", "/groups").json()}
     assert sorted(groups["learners"]) == learners and groups["facilitators"] == ["coach"]
+    assert {"review", "idle-culler"} <= set(hub.api("GET", "/services").json())
+    lab = cohort.home("learner2") / ".jupyter/lab/user-settings/@jupyterlab/translation-extension"
+    assert json.loads((lab / "plugin.jupyterlab-settings").read_text()) == {"locale": "en"}
 
     # each learner fetches the released case (with the learner data, never the holdout)
     for user in learners:
@@ -103,8 +106,11 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
         "        print(p, 'LISTED', os.listdir(p))\n"
         "    except OSError as exc:\n"
         "        print(p, 'DENIED', type(exc).__name__)\n"
+        "import resource\n"
         "print('ENV', os.environ['OMP_NUM_THREADS'], os.environ['OMP_WAIT_POLICY'],"
         " os.getuid() != 0)\n"
+        "print('LIMITS', resource.getrlimit(resource.RLIMIT_AS)[0] >> 20,"
+        " resource.getrlimit(resource.RLIMIT_NPROC)[0])\n"
     )
     hidden = {p: line for p, _, line in (x.partition(" ") for x in probe.splitlines())}
     assert hidden[str(other_home)].startswith("DENIED"), probe
@@ -112,6 +118,7 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
         # an empty mount, or not there at all (its parent replaced): never the real content
         assert hidden[str(path)] == "LISTED []" or hidden[str(path)].startswith("DENIED"), probe
     assert f"ENV {cohort.threads} PASSIVE True" in probe
+    assert f"LIMITS {cohort.memory_mib} {cohort.processes}" in probe
     other_server = hub.as_user("learner1", "GET", "/user/learner2/api/contents")
     assert other_server.status_code in (403, 404)  # the hub refuses learner1 on learner2's server
 
