@@ -1,4 +1,5 @@
-"""One cohort hub for the session's hub tests (it takes a minute to make and start)."""
+"""One cohort hub for the tests in tests/hub (it takes a minute to make and start), stopped
+after the last of them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ PERSONAS = {"learner1": "strong", "learner2": "average", "learner3": "weak"}
 LANGS = {"learner1": "ja", "learner2": "en", "learner3": "ja"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def hub():
     """3 learners in 3 teams (learner2 in English) and facilitator ``coach``, servers up."""
     if os.geteuid() != 0:
