@@ -27,7 +27,7 @@ from dxcase.grade.course import (
     write_roster,
 )
 from dxcase.hub.accounts import ensure_account, write_lab_defaults
-from dxcase.hub.cohort import HubCohort, check_names
+from dxcase.hub.cohort import NAME_RE, HubCohort, check_names
 
 SECRETS = ("password", "cookie_secret", "review_cookie_secret", "ops_token")
 
@@ -94,10 +94,16 @@ def init_cohort(
     if both:
         raise DxcaseError(f"{roster}: {', '.join(both)} are both learner and facilitator")
     _check_seeds(roster, learners, seed)
+    course_id = name or root.name.replace("-", "_").lower()
+    if not NAME_RE.match(course_id):
+        raise DxcaseError(
+            f"{root}: the folder's name {course_id!r} is the nbgrader course id; "
+            "use a-z, 0-9 and _ (starting with a letter)"
+        )
     cores = os.cpu_count() or 1
     cohort = HubCohort(
         root=root,
-        name=name or root.name.replace("-", "_"),
+        name=course_id,
         cases=cases,
         learners={x.id: x.lang for x in learners.values()},
         facilitators=facilitators,
