@@ -65,6 +65,10 @@ def test_learner_logs_in_and_runs_the_case_in_japanese(hub: Hub, tmp_path):
             page.goto(f"{hub.url}/user/{USER}/lab/tree/{hub.cohort.name}/{CASE}/{NOTEBOOK}")
             page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=90_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            # Run All before the kernel is connected does nothing: wait for it to be idle
+            page.locator(".jp-StatusBar-TextItem", has_text="アイドル").first.wait_for(
+                timeout=90_000
+            )
             menubar = page.locator(".lm-MenuBar-content")
             assert "実行" in menubar.inner_text()  # the interface itself is in Japanese
             page.get_by_role("menuitem", name="実行", exact=True).click()

@@ -25,6 +25,7 @@ OPS_SCOPES = [
     "list:users",
     "read:users",
     "admin:groups",
+    "list:services",
     "read:services",
 ]
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
