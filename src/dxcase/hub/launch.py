@@ -55,7 +55,7 @@ def start_hub(cohort: HubCohort, log: Path | None = None) -> subprocess.Popen:
             cmd, cwd=cohort.hub_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_default_sigint,
         )  # fmt: skip
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the hub waits for its services; slow on a busy machine
     while True:
         try:
             urllib.request.urlopen(f"{cohort.url}/hub/api", timeout=2)
