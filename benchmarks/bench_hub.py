@@ -81,6 +81,8 @@ def main() -> None:
         hub.start_servers(names)
         spawn_s = time.perf_counter() - t1
         idle = {n: user_memory_mib(n)[0] for n in names}
+        for n in names:
+            fetch_once(hub, n)
         with ThreadPoolExecutor(len(names)) as pool:
             list(pool.map(lambda n: answer_and_upload(hub, n, "strong", root.parent / "w"), names))
         notebooks = args.notebooks.split(",")
