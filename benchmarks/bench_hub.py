@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.hub.hubclient
 
+from tests.hub.conftest import fetch_once
 from tests.hub.hubclient import Kernel, answer_and_upload, make_hub
 
 from dxcase.grade.course import Learner
