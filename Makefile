@@ -7,7 +7,7 @@ OUT    ?= out/demo
 CASES  ?= $(patsubst %/case.yaml,%,$(wildcard casestudies/*/case.yaml))
 SEEDS  ?= 1-8
 
-.PHONY: demo test test-fast lint bench bench-review bench-batch bench-grade batch lock clean
+.PHONY: demo test test-fast lint bench bench-review bench-batch bench-grade bench-hub batch hub lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dxcase needs Python >= 3.11")'
@@ -50,6 +50,15 @@ bench-batch: $(STAMP)
 # stock nbgrader autograde vs dxcase grade on a simulated cohort (N=40 by default; long)
 bench-grade: $(STAMP)
 	$(BIN)/python benchmarks/bench_grade.py --n $(or $(N),40)
+
+# A pilot on this machine (as root): JupyterHub on loopback with demo learners, a facilitator and
+# retail_demand released; prints how to log in; Ctrl-C stops it. PORT=8000 by default.
+hub: $(STAMP)
+	$(BIN)/dxcase hub demo --out out/hub --port $(or $(PORT),8000)
+
+# A cohort hub's start-up and memory per learner (as root); writes benchmarks/results/hub.json.
+bench-hub: $(STAMP)
+	$(BIN)/python benchmarks/bench_hub.py
 
 # Re-pin requirements.lock from what is installed in .venv (after changing pyproject.toml).
 lock: $(BIN)/python

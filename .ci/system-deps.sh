@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium for browser tests, a CJK font so Japanese renders
 # in screenshots, PostgreSQL for the review store tests; util-linux (unshare), mount and passwd
-# (useradd) for the grading sandbox. Installs only what is missing; needs
+# (useradd) for the grading sandbox and the hub tests' learner accounts. Installs only what is missing; needs
 # root or sudo (CI runs as root).
 set -euo pipefail
 packages=(chromium fonts-noto-cjk postgresql util-linux mount passwd)

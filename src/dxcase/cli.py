@@ -12,6 +12,7 @@ from dxcase.batch.cli import batch
 from dxcase.data.cli import data
 from dxcase.errors import DxcaseError
 from dxcase.grade.cli import grade
+from dxcase.hub.cli import hub
 from dxcase.review.cli import review
 
 
@@ -27,6 +28,7 @@ def cli() -> None:
       review  peer review rounds, aggregation, gradebook and the review web service
       batch   run case notebooks over many dataset variants, with a report
       grade   cohort autograding (parallel, sandboxed, nbgrader gradebook), feedback, export
+      hub     a cohort on JupyterHub on one machine (accounts, exchange, hub, review service)
       demo    run the main job on the bundled defaults
     """
 
@@ -36,6 +38,7 @@ cli.add_command(author)
 cli.add_command(review)
 cli.add_command(batch)
 cli.add_command(grade)
+cli.add_command(hub)
 
 
 @cli.command()

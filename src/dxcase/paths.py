@@ -1,4 +1,4 @@
-"""Where the project's content folders are: datasets, case studies, rubrics and graders.
+"""Where the project's folders are: datasets, case studies, rubrics, graders and deploy.
 
 Each folder can be moved with an environment variable (a deployment puts graders/ and the
 case sources where learners cannot read them); otherwise it is found beside the checkout.
@@ -16,6 +16,7 @@ FOLDER_ENVS = {
     "casestudies": "DXCASE_CASES",
     "rubrics": "DXCASE_RUBRICS",
     "graders": "DXCASE_GRADERS",
+    "deploy": "DXCASE_DEPLOY",
 }
 
 

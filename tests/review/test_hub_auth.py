@@ -87,5 +87,9 @@ def test_identity_and_roles_come_from_the_hub(round_env, fake_hub):
         assert anon.status_code == 302 and "oauth2/authorize" in anon.headers["Location"]
         assert get("login").status_code == 404  # no standalone login under the hub
         assert get("oauth_callback").status_code == 400  # the hub's OAuth callback is mounted
+        # a scripted POST with a hub token is not refused for a missing XSRF cookie
+        hdr = {"Authorization": "token tok-learner"}
+        assert requests.post(base + "a/999999/submit", json={}, headers=hdr).status_code == 404
+        assert requests.post(base + "a/999999/submit", json={}).status_code == 403  # cookie path
     finally:
         srv.stop()

@@ -14,8 +14,12 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dxcase.errors import DxcaseError, InputError, Problem
+
+if TYPE_CHECKING:
+    from dxcase.author.casefile import DatasetUse
 
 ROSTER = "roster.csv"
 ROSTER_COLUMNS = ("id", "team", "lang", "seed")
@@ -146,6 +150,27 @@ def generate_assignment(course: Course, assignment: str, duedate: str | None = N
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         raise DxcaseError(f"nbgrader generate_assignment {assignment} failed:\n{tail}")
+
+
+def ensure_variant(course: Course, use: DatasetUse, seed: int) -> Path:
+    """The course's copy of a dataset variant: ``data/`` for learners, ``holdout/`` truth.
+
+    Generated once, under
+    ``COURSE/dxcase/variants/<dataset>-<seed>/``; graders and the hub's release share it.
+    """
+    variant = course.state_dir / "variants" / f"{use.name}-{seed}"
+    if not (variant / "data").is_dir():
+        from dxcase.data.generate import generate_variant
+
+        generate_variant(
+            use.name,
+            seed=seed,
+            overrides=dict(use.params),
+            out_dir=variant / "data",
+            holdout_dir=variant / "holdout",
+            overwrite=True,
+        )
+    return variant
 
 
 def setup_case_course(root: Path, case_slug: str, learners: list[Learner]) -> Course:

@@ -31,7 +31,7 @@ import nbformat
 from dxcase.atomic import write_text_atomic
 from dxcase.errors import DxcaseError
 from dxcase.grade import scores, tamper
-from dxcase.grade.course import Course
+from dxcase.grade.course import Course, ensure_variant
 from dxcase.grade.intake import Submission, list_submissions
 from dxcase.grade.sandbox import Limits, Sandbox, give, kernel_env
 
@@ -267,18 +267,7 @@ class Grader:
         use = self.case.dataset
         learner = self.course.learner(student)
         seed = use.seed if learner.seed is None else learner.seed
-        variant = self.course.state_dir / "variants" / f"{use.name}-{seed}"
-        if not (variant / "data").is_dir():
-            from dxcase.data.generate import generate_variant
-
-            generate_variant(
-                use.name,
-                seed=seed,
-                overrides=dict(use.params),
-                out_dir=variant / "data",
-                holdout_dir=variant / "holdout",
-                overwrite=True,
-            )
+        variant = ensure_variant(self.course, use, seed)
         shared = self.sandbox.base / "data" / f"{use.name}-{seed}"
         if not shared.is_dir():  # learner-visible data only, read-only for everyone
             shutil.copytree(variant / "data", shared)

@@ -1,0 +1,1 @@
+"""A cohort on JupyterHub on one machine: accounts, course and exchange, hub settings."""
