@@ -1,8 +1,9 @@
 """``dxcase demo``: the main job on the bundled defaults.
 
 Generate both datasets, validate them, measure each dataset's lesson, validate and build every
-bundled case, run a simulated peer-review round, a small batch validation and the autograding of
-a small simulated cohort, and write an HTML summary that links every report.
+bundled case, run a simulated peer-review round and a small batch validation, take a simulated
+cohort of retail_demand through grading and peer review to the cohort report
+(:mod:`dxcase.cohort.demo`), and write an HTML summary that links every report.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import click
 from dxcase.atomic import write_text_atomic
 from dxcase.author.showcase import showcase_cases
 from dxcase.batch.showcase import showcase_batch
+from dxcase.cohort.cli import LEARNERS
+from dxcase.cohort.demo import CohortDemo
 from dxcase.data.describe import describe_dir
 from dxcase.data.generate import generate_variant
 from dxcase.data.lessons import parts as parts_lesson
@@ -27,7 +30,7 @@ from dxcase.report import esc, page, table_html
 LESSONS = {"retail_sales": retail_lesson.evaluate, "parts_orders": parts_lesson.evaluate}
 
 
-def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
+def run_demo(out_dir: str | Path, lang: str | None = None, learners: int = LEARNERS) -> Path:
     """Run the demo into ``out_dir``; return the summary page. Raises if anything fails."""
     lang = current_lang(lang)
     out = Path(out_dir).resolve()
@@ -70,18 +73,12 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     say(t("batch_demo_step", lang))
     batch_html, batch = showcase_batch(out, lang, lambda m: click.echo(f"    {m}"))
     sections.append(batch_html)
-    from dxcase.grade.demo import run_grade_demo  # cohort autograding (issue 5)
+    from dxcase.cohort.demo import run_cohort_demo  # the whole cycle on a cohort (issue 8)
 
-    say(t("gr_demo_step", lang))
-    feedback = run_grade_demo(out / "grade", lang)
-    reports = sorted(feedback.rglob("feedback.html"))
-    click.echo(t("gr_demo_reports", lang, path=feedback, count=len(reports)))
-    items = "".join(
-        f'<li><a href="{esc(r.relative_to(out).as_posix())}">'
-        f"{esc(r.relative_to(feedback).as_posix())}</a></li>"
-        for r in reports
-    )
-    sections.append(f"<h2>{t('gr_demo_heading', lang)}</h2><ul>{items}</ul>")
+    say(t("co_demo_step", lang, n=learners))
+    cohort = run_cohort_demo(out / "cohort", lang, learners)
+    click.echo("    " + t("co_cli_written", lang, path=cohort.report))
+    sections.append(_cohort_section(cohort, out, lang))
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
     click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))
@@ -94,6 +91,22 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     if batch is not None and not batch.ok:
         raise DxcaseError("demo: batch validation failed:\n" + "\n".join(batch.summary_lines()))
     return index
+
+
+def _cohort_section(cohort: CohortDemo, out: Path, lang: str) -> str:
+    reports = sorted(cohort.feedback.rglob("feedback.html"))
+    items = "".join(
+        f'<li><a href="{esc(r.relative_to(out).as_posix())}">'
+        f"{esc(r.relative_to(cohort.feedback).as_posix())}</a></li>"
+        for r in reports
+    )
+    link = cohort.report.relative_to(out).as_posix()
+    return (
+        f"<h2>{t('co_demo_heading', lang)}</h2>"
+        f'<p><a href="{esc(link)}">{t("co_demo_report", lang)}</a></p>'
+        f"<details><summary>{t('co_demo_feedback', lang, n=len(reports))}</summary>"
+        f"<ul>{items}</ul></details>"
+    )
 
 
 def _section(name, data_dir, described, report, lesson, out, lang) -> str:

@@ -294,7 +294,7 @@ class Grader:
             nb = nbformat.read(str(sub.notebooks[name]), as_version=4)
             submitted = _graded_cells(nb)
             nb = scores.sanitize(self.course, nb, res)
-            outcome.reasons += _restored(submitted, _graded_cells(nb))
+            outcome.reasons += _restored(submitted, _graded_cells(nb), self._release_cells(name))
             with self.course.gradebook() as gb:
                 wanted = [c.name for c in gb.find_notebook(name, self.assignment).grade_cells]
             gone = [g for g in wanted if g not in _graded_cells(nb)]
@@ -657,9 +657,21 @@ def _graded_cells(nb) -> dict[str, tuple[str, object, bool]]:
     return out
 
 
-def _restored(submitted: dict, sanitized: dict) -> list[str]:
-    """What nbgrader's sanitizing undid: the facilitator sees each attempt."""
-    edited = [k for k, v in sanitized.items() if k in submitted and submitted[k][:2] != v[:2]]
+def _restored(submitted: dict, sanitized: dict, release: set[str]) -> list[str]:
+    """What nbgrader's sanitizing undid: the facilitator sees each attempt.
+
+    A test cell as released (its hidden part stripped) differs from the gradebook's master
+    copy without any edit, so a cell counts as edited only when it matches neither.
+    """
+    edited = [
+        k
+        for k, v in sanitized.items()
+        if k in submitted
+        and (
+            submitted[k][1] != v[1]
+            or (submitted[k][0] != v[0] and submitted[k][0].strip() not in release)
+        )
+    ]
     missing = [k for k in sanitized if k not in submitted]
     outputs = [k for k, v in submitted.items() if v[2]]
     reasons = []
