@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dxcase-installed
 OUT    ?= out/demo
+LEARNERS ?= 20
 CASES  ?= $(patsubst %/case.yaml,%,$(wildcard casestudies/*/case.yaml))
 SEEDS  ?= 1-8
 
@@ -19,8 +20,9 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	@touch $(STAMP)
 
+# The whole cycle on the bundled defaults; LEARNERS=8 for a smaller simulated cohort.
 demo: $(STAMP)
-	$(BIN)/dxcase demo --out $(OUT)
+	$(BIN)/dxcase demo --out $(OUT) --learners $(LEARNERS)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
