@@ -3,12 +3,15 @@
 Generate both datasets, validate them, measure each dataset's lesson, validate and build every
 bundled case, run a simulated peer-review round and a small batch validation, take a simulated
 cohort of retail_demand through grading and peer review to the cohort report
-(:mod:`dxcase.cohort.demo`), and write an HTML summary that links every report.
+(:mod:`dxcase.cohort.demo`), and write an HTML summary that links every report. The cohort step
+runs in its own process from the start, so its grading uses the cores that the serial steps
+(case validation runs one notebook at a time) leave idle.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,7 +20,7 @@ from dxcase.atomic import write_text_atomic
 from dxcase.author.showcase import showcase_cases
 from dxcase.batch.showcase import showcase_batch
 from dxcase.cohort.cli import LEARNERS
-from dxcase.cohort.demo import CohortDemo
+from dxcase.cohort.demo import Background, CohortDemo
 from dxcase.data.describe import describe_dir
 from dxcase.data.generate import generate_variant
 from dxcase.data.lessons import parts as parts_lesson
@@ -44,6 +47,24 @@ def run_demo(out_dir: str | Path, lang: str | None = None, learners: int = LEARN
         click.echo(f"[{step}/{steps}] {message}")
 
     started = time.perf_counter()
+    background = Background(out / "cohort", lang, learners)  # grades while the rest runs
+    try:
+        index = _steps(out, lang, say, sections, background, learners)
+    finally:
+        background.stop()
+    click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))
+    return index
+
+
+def _steps(
+    out: Path,
+    lang: str,
+    say: Callable[[str], None],
+    sections: list[str],
+    background: Background,
+    learners: int,
+) -> Path:
+    """Every step but the cohort's, then the cohort's result; returns the summary page."""
     for name, evaluate in LESSONS.items():
         say(t("demo_generate", lang, name=name))
         made = generate_variant(
@@ -73,15 +94,11 @@ def run_demo(out_dir: str | Path, lang: str | None = None, learners: int = LEARN
     say(t("batch_demo_step", lang))
     batch_html, batch = showcase_batch(out, lang, lambda m: click.echo(f"    {m}"))
     sections.append(batch_html)
-    from dxcase.cohort.demo import run_cohort_demo  # the whole cycle on a cohort (issue 8)
-
-    say(t("co_demo_step", lang, n=learners))
-    cohort = run_cohort_demo(out / "cohort", lang, learners)
-    click.echo("    " + t("co_cli_written", lang, path=cohort.report))
+    say(t("co_demo_step", lang, n=learners))  # the whole cycle on a cohort (issue 8)
+    cohort = background.wait()
     sections.append(_cohort_section(cohort, out, lang))
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
-    click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))
     if batch is not None:
         click.echo(t("batch_demo_done", lang, path=batch.report_html))
     failed = [r for r in results if not r.ok]

@@ -9,7 +9,11 @@ gradebook, and the cohort report.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -24,6 +28,7 @@ from dxcase.cohort.collect import collect
 from dxcase.cohort.grades import presentation_notebook
 from dxcase.cohort.report import write_cohort_report
 from dxcase.cohort.simulate import DUE, make_demo_cohort, personas
+from dxcase.errors import DxcaseError
 from dxcase.grade.course import Course, open_course, setup_case_course, write_roster
 from dxcase.grade.intake import import_submissions
 from dxcase.grade.late import config_lines
@@ -44,8 +49,39 @@ LEVEL = {"strong": 4, "average": 3, "late": 3, "tamper": 3, "copy": 4, "weak": 2
 class CohortDemo:
     report: Path
     feedback: Path
-    batch: Batch
-    reviewed: int
+    batch: Batch | None = None  # None when it ran in another process
+    reviewed: int = 0
+
+
+class Background:
+    """``dxcase cohort demo`` in its own process, so that its grading fills the cores that the
+    demo's serial steps (case validation runs one notebook at a time) leave idle."""
+
+    def __init__(self, out: Path, lang: str, learners: int, extra: tuple[str, ...] = ()) -> None:
+        self.out = out
+        self.log_path = out.with_name(f"{out.name}.log")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-c", "from dxcase.cli import main; main()", "cohort", "demo",
+               "--out", str(out), "--learners", str(learners), "--lang", lang, *extra]  # fmt: skip
+        with self.log_path.open("w", encoding="utf-8") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)  # fmt: skip
+
+    def wait(self) -> CohortDemo:
+        """Wait for it, show its output; raise with the output's end if it failed."""
+        code = self.proc.wait()
+        lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        for line in lines:
+            click.echo(f"    {line.strip()}")
+        if code != 0:
+            raise DxcaseError(f"demo: the cohort step failed (exit {code}), see {self.log_path}")
+        return CohortDemo(self.out / "report.html", self.out / "course" / "feedback")
+
+    def stop(self) -> None:
+        """End it and its grading workers (after an error elsewhere in the demo)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait()
 
 
 def run_cohort_demo(
