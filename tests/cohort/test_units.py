@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -10,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from dxcase.cohort.events import Event, read_events, summarize
-from dxcase.cohort.grades import LearnerGrade, after_penalty, combine
+from dxcase.cohort.grades import LearnerGrade, after_penalty, combine, grades_csv
 from dxcase.cohort.items import TaskInfo, hardest, item_analysis, rubric_weakness
 from dxcase.cohort.simulate import attempts
 from dxcase.grade.late import PerDayPenalty
@@ -38,6 +40,18 @@ def test_learner_grade_shares_pending_and_late_penalty():
     assert after_penalty(4.0, 8.0, 2.0) == 3.0  # a quarter of the notebook's points
     assert after_penalty(4.0, 8.0, 0.0) == 4.0 and after_penalty(4.0, 0.0, 1.0) == 4.0
     assert after_penalty(4.0, 8.0, 20.0) == 0.0
+
+
+def test_grades_csv_has_parts_and_final():
+    g = LearnerGrade("u1", "t1", submitted=True)
+    g.points = {"autograded": 0.0, "holdout": 0.0, "peer_review": 0.0}
+    g.max_points = {"autograded": 24.0, "holdout": 10.0, "peer_review": 16.0}
+    open_ = LearnerGrade("u2", "t1", submitted=True, pending={"peer_review"})
+    open_.max_points = dict(g.max_points)
+    rows = list(csv.DictReader(io.StringIO(grades_csv({"u2": open_, "u1": g}, WEIGHTS))))
+    assert [r["learner"] for r in rows] == ["u1", "u2"]
+    assert rows[0]["final"] == "0.0" and rows[0]["autograded_share"] == "0.0"
+    assert rows[1]["final"] == "" and rows[1]["peer_review_share"] == ""
 
 
 def test_per_day_late_penalty():

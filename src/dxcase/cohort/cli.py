@@ -39,11 +39,15 @@ def cohort() -> None:
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="HTML file (default: COURSE/dxcase/reports/cohort-<case>.html).")  # fmt: skip
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the final grades as CSV.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="Fail on unreadable event-log lines.")
 @LANG
-def report_cmd(course: Path, case_dir, review_db, round_ref, out, strict: bool, lang) -> None:
+def report_cmd(course: Path, case_dir, review_db, round_ref, out, csv_path, strict, lang) -> None:
     """Write COURSE's cohort report (one self-contained HTML page)."""
+    from dxcase.atomic import write_text_atomic
     from dxcase.cohort.collect import collect
+    from dxcase.cohort.grades import grades_csv
     from dxcase.cohort.report import write_cohort_report
     from dxcase.errors import InputError
 
@@ -55,6 +59,9 @@ def report_cmd(course: Path, case_dir, review_db, round_ref, out, strict: bool, 
     out = out or data.course.state_dir / "reports" / f"cohort-{data.case.slug}.html"
     path = write_cohort_report(data, out, lang)
     click.echo(t("co_cli_written", current_lang(lang), path=path))
+    if csv_path:
+        write_text_atomic(csv_path, grades_csv(data.grades, data.case.weights))
+        click.echo(f"{csv_path}: {len(data.grades)} learner(s)")
 
 
 @cohort.command("demo")

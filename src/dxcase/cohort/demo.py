@@ -23,9 +23,10 @@ import click
 import numpy as np
 from sqlalchemy.exc import SAWarning
 
+from dxcase.atomic import write_text_atomic
 from dxcase.author.casefile import Case, load_case
 from dxcase.cohort.collect import collect
-from dxcase.cohort.grades import presentation_notebook
+from dxcase.cohort.grades import grades_csv, presentation_notebook
 from dxcase.cohort.report import write_cohort_report
 from dxcase.cohort.simulate import DUE, make_demo_cohort, personas
 from dxcase.errors import DxcaseError
@@ -114,6 +115,7 @@ def run_cohort_demo(
     reviewed = review_round(course, case, personas(learners), lang)
     data = collect(root)
     report = write_cohort_report(data, out / "report.html", lang)
+    write_text_atomic(out / "final_grades.csv", grades_csv(data.grades, case.weights))
     return CohortDemo(report, root / "feedback", batch, reviewed)
 
 

@@ -11,6 +11,8 @@ part of the final grade. The final grade is ``100 x sum(weight x share)``; it st
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 
 from dxcase.author.casefile import Case
@@ -54,6 +56,19 @@ def combine(shares: dict[str, float | None], weights: dict[str, float]) -> float
             return None
         total += weight * min(1.0, max(0.0, share))
     return round(100 * total, 2)
+
+
+def grades_csv(grades: dict[str, LearnerGrade], weights: dict[str, float]) -> str:
+    """One row per learner: team, each part's points and share, late penalty, final grade."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["learner", "team", "submitted", *[f"{p}_{k}" for p in PARTS for k in
+                ("points", "max", "share")], "late_hours", "late_penalty", "final"])  # fmt: skip
+    for g in sorted(grades.values(), key=lambda g: g.learner):
+        parts = [v for p in PARTS for v in (round(g.points[p], 3), g.max_points[p], g.share(p))]
+        row = [*parts, g.late_hours, round(g.late_penalty, 3), g.final(weights)]
+        w.writerow([g.learner, g.team, int(g.submitted), *["" if v is None else v for v in row]])
+    return buf.getvalue()
 
 
 def after_penalty(points: float, notebook_points: float, penalty: float) -> float:
