@@ -8,7 +8,7 @@ LEARNERS ?= 20
 CASES  ?= $(patsubst %/case.yaml,%,$(wildcard casestudies/*/case.yaml))
 SEEDS  ?= 1-8
 
-.PHONY: demo test test-fast lint bench bench-review bench-batch bench-grade batch lock clean
+.PHONY: demo test test-fast lint bench bench-review bench-batch bench-grade bench-demo batch lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dxcase needs Python >= 3.11")'
@@ -52,6 +52,10 @@ bench-batch: $(STAMP)
 # stock nbgrader autograde vs dxcase grade on a simulated cohort (N=40 by default; long)
 bench-grade: $(STAMP)
 	$(BIN)/python benchmarks/bench_grade.py --n $(or $(N),40)
+
+# The whole demo timed (wall, CPU, floor); writes benchmarks/results/demo.json.
+bench-demo: $(STAMP)
+	$(BIN)/python benchmarks/bench_demo.py --learners $(LEARNERS)
 
 # Re-pin requirements.lock from what is installed in .venv (after changing pyproject.toml).
 lock: $(BIN)/python
