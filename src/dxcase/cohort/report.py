@@ -21,7 +21,7 @@ from dxcase.cohort.items import hardest, rubric_weakness
 from dxcase.i18n import current_lang, t
 from dxcase.plots import figure_html
 from dxcase.report import esc, page, table_html
-from dxcase.review.report import agreement_html, distributions_html, flags_html
+from dxcase.review.report import agreement_html, distributions_html, flags_html, scores_html
 
 COLORS = {"autograded": "#4c78a8", "holdout": "#f58518", "peer_review": "#54a24b"}
 
@@ -120,7 +120,8 @@ def review_html(d: CohortData, lang: str) -> str:
     return (
         f"<h2>{t('co_review', lang)}</h2>"
         f"<p>{t('co_review_note', lang, name=r.round.name, subs=len(r.submissions), reviews=len(r.reviews))}</p>"
-        + agreement_html(r, lang) + distributions_html(r, lang) + flags_html(r, lang)
+        + scores_html(r, lang) + agreement_html(r, lang) + distributions_html(r, lang)
+        + flags_html(r, lang)
     )  # fmt: skip
 
 
