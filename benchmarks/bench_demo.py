@@ -1,9 +1,12 @@
 """The whole demo, timed: wall time, CPU time of everything it ran, and the floor.
 
 Runs ``dxcase demo`` (20 learners by default) as a user would, in a child process, and reads
-the CPU seconds of that process and everything it waited for (kernels, grading workers, the
-cohort step). Floor = CPU seconds / cores; the cohort's own floor is the sum of its notebook
-runs' kernel CPU seconds (``state.json``) / cores. Writes ``benchmarks/results/demo.json``.
+the CPU seconds of that process and everything it waited for. The grading's sandboxed kernels
+run in their own PID namespace and are not among those (measured: the cohort step's process
+tree reported 38 CPU s while its kernels' probes summed to 105 s), so their CPU seconds are
+added from the grader's record (``state.json``, each kernel's own probe). Floor = all CPU
+seconds / cores; the cohort's floor (the learners' own work) = its kernels' CPU / cores.
+Writes ``benchmarks/results/demo.json``.
 Usage: ``python benchmarks/bench_demo.py [--learners 20] [--out DIR]``.
 """
 
@@ -33,16 +36,18 @@ def main() -> None:
     proc = subprocess.run(cmd, check=False)
     wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = usage.ru_utime + usage.ru_stime
+    waited_cpu = usage.ru_utime + usage.ru_stime
     state = args.out / "cohort" / "course" / "dxcase" / "grading" / "retail_demand" / "state.json"
     runs = json.loads(state.read_text(encoding="utf-8")).values() if state.is_file() else []
     kernel_cpu = sum(r.get("cpu_seconds") or 0 for r in runs)
+    cpu = waited_cpu + kernel_cpu
     result = {
         "learners": args.learners,
         "cores": cores,
         "ok": proc.returncode == 0,
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
+        "cpu_s_waited_processes": round(waited_cpu, 1),
         "floor_s": round(cpu / cores, 1),
         "ratio_vs_floor": round(wall / (cpu / cores), 3) if cpu else None,
         "target_s": 600,

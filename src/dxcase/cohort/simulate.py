@@ -11,6 +11,7 @@ never ran in a JupyterLab; everything else is graded from the files as a real co
 
 from __future__ import annotations
 
+import ast
 import json
 import random
 import shutil
@@ -69,27 +70,39 @@ def make_demo_cohort(case: Case, release: Path, out: Path, n: int, seed: int = 7
     return learners
 
 
-NOTES = ("確認", "メモ", "あとで見直す", "check", "todo: plot", "値を確かめた", "first try")
+NOTES = ("確認", "メモ", "あとで見直す", "check", "todo plot", "値を確かめた", "first try")
 
 
 def personalize(folder: Path, learner: str, rng: random.Random) -> None:
-    """Each learner's own scratch lines in their answer cells, as real notebooks have, so that
-    honest learners who found the same solution are not near-identical for copy detection."""
+    """Each learner's own scratch lines between the statements of their answers, as real
+    notebooks have, so that honest learners who found the same solution are not near-identical
+    for copy detection (only a copied folder is)."""
     for path in sorted(folder.glob("*.ipynb")):
         try:
             nb = nbformat.read(str(path), as_version=4)
         except Exception:  # the broken persona's file is not a notebook
             continue
         for cell in nb.cells:
-            meta = nbgrader_meta(cell)
             blank = "NotImplementedError" in cell.source  # the release stub, left as it was
-            if cell.cell_type == "code" and meta.get("solution") and not blank:
-                notes = rng.sample(NOTES, 2)
-                cell.source += "".join(
-                    f'\n_memo_{k} = "{learner} {note} {rng.randint(1, 99)}"'
-                    for k, note in enumerate(notes)
-                )
+            if cell.cell_type == "code" and nbgrader_meta(cell).get("solution") and not blank:
+                cell.source = _with_notes(cell.source, learner, rng)
         nbformat.write(nb, str(path))
+
+
+def _with_notes(source: str, learner: str, rng: random.Random) -> str:
+    """``source`` with a note after about every other top-level statement (and at the end)."""
+    lines = source.splitlines()
+    try:
+        ends = {node.end_lineno for node in ast.parse(source).body}
+    except SyntaxError:
+        ends = set()
+    out = []
+    for number, line in enumerate(lines, start=1):
+        out.append(line)
+        if number == len(lines) or (number in ends and rng.random() < 0.5):
+            note = rng.choice(NOTES)
+            out.append(f'_memo_{learner}_{number} = ("{learner}", "{note}", {rng.randint(1, 999)})')
+    return "\n".join(out)
 
 
 def personas(n: int) -> dict[str, str]:
