@@ -40,6 +40,7 @@ from dxcase.paths import content_root
 
 CASE = "retail_demand"
 LATE_SHARE_PER_DAY = 0.1
+DETAIL = "  · "  # prefix of the log's detail lines
 # how each persona reviews, and the true level of its presentation (1..4)
 REVIEWER = {"strong": "careful", "average": "careful", "weak": "careless", "late": "biased",
             "tamper": "rogue", "copy": "careless", "broken": "biased", "incomplete": "careful"}  # fmt: skip
@@ -65,7 +66,8 @@ class Background:
         cmd = [sys.executable, "-c", "from dxcase.cli import main; main()", "cohort", "demo",
                "--out", str(out), "--learners", str(learners), "--lang", lang, *extra]  # fmt: skip
         with self.log_path.open("w", encoding="utf-8") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+            env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log shows progress as it comes
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                          start_new_session=True)  # fmt: skip
 
     def wait(self) -> CohortDemo:
@@ -73,7 +75,8 @@ class Background:
         code = self.proc.wait()
         lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
         for line in lines:
-            click.echo(f"    {line.strip()}")
+            if not line.startswith(DETAIL):  # one line per notebook run stays in the log
+                click.echo(f"    {line.strip()}")
         if code != 0:
             raise DxcaseError(f"demo: the cohort step failed (exit {code}), see {self.log_path}")
         return CohortDemo(self.out / "report.html", self.out / "course" / "feedback")
@@ -106,7 +109,7 @@ def run_cohort_demo(
     write_roster(root / "roster.csv", cohort)
     course = open_course(root)
     import_submissions(course, CASE, out / "submissions")
-    grader = Grader(course, CASE, workers, progress=False)
+    grader = Grader(course, CASE, workers, progress=False, echo=lambda m: click.echo(DETAIL + m))
     with warnings.catch_warnings():  # nbgrader's add_submission on SQLAlchemy 2: harmless noise
         warnings.filterwarnings("ignore", "Object of type", SAWarning)
         batch = grader.run(notebooks=notebooks)
