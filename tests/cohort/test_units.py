@@ -72,11 +72,14 @@ def test_event_log_bad_lines_name_file_and_line(tmp_path):
     log.write_text(
         "\n".join([_line(0, "q1", "check", "correct"), "{not json", "[1, 2]",
                    json.dumps({"task": "q1", "event": "check"}), "",
-                   _line(5, "q2", "hint", "shown")]) + "\n",
+                   _line(5, "q2", "hint", "shown"),
+                   json.dumps({"time": "2026-11-01T10:00:00", "task": "q3", "event": "check"})])
+        + "\n",
         encoding="utf-8",
     )  # fmt: skip
     events, problems = read_events(log)
-    assert [e.task for e in events] == ["q1", "q2"]
+    assert [e.task for e in events] == ["q1", "q2", "q3"]
+    assert summarize("u", events).last_task == "q3"  # a time without zone is read as UTC
     assert [p.line for p in problems] == [2, 3, 4]
     assert all(p.file == str(log) for p in problems)
     assert "missing time" in problems[2].message

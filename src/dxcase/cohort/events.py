@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dxcase.errors import Problem
@@ -65,6 +65,8 @@ def read_events(path: Path) -> tuple[list[Event], list[Problem]]:
             if missing:
                 raise ValueError(f"missing {', '.join(missing)}")
             when = datetime.fromisoformat(str(rec["time"]))
+            if when.tzinfo is None:  # dxcase writes UTC; a hand-made line may omit the zone
+                when = when.replace(tzinfo=UTC)
         except ValueError as exc:
             problems.append(
                 Problem(str(path), "event-log", f"unreadable event line: {exc}"[:200], line_no,
