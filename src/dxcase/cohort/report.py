@@ -53,7 +53,8 @@ def grades_html(d: CohortData, lang: str) -> str:
     order = sorted(d.grades.values(), key=lambda g: -(g.final(w) or -1))
     rows = [
         (g.learner, g.team, *[_pct(g.share(p)) for p in PARTS],
-         g.late_hours or None, f"{g.late_penalty:.2f}" if g.late_penalty else None,
+         f"{g.late_hours:.1f}" if g.late_hours else None,
+         f"{g.late_penalty:.2f}" if g.late_penalty else None,
          None if g.final(w) is None else f"{g.final(w):.1f}",
          ", ".join(flags.get(g.learner, [])))
         for g in order
@@ -79,6 +80,9 @@ def _distribution(d: CohortData, lang: str) -> str:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1, 1.6]})
     finals = [f for f in (g.final(w) for g in order) if f is not None]
     ax1.hist(finals, bins=np.arange(0, 101, 10), color="#4c78a8", edgecolor="white")
+    if not finals:  # every final grade still open: say so instead of empty axes
+        ax1.text(50, 0.5, t("co_open_finals", lang), ha="center", va="center")
+        ax1.set_ylim(0, 1)
     ax1.set_xlabel(t("co_final", lang))
     ax1.set_ylabel(t("co_n_learners", lang))
     left = np.zeros(len(order))
