@@ -15,6 +15,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from nbgrader.api import MissingEntry
+
 from dxcase.author.casefile import Case
 from dxcase.grade.course import Course
 from dxcase.review.gradebook import manual_cell_names
@@ -32,7 +34,6 @@ class LearnerGrade:
     points: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PARTS, 0.0))
     max_points: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PARTS, 0.0))
     pending: set[str] = field(default_factory=set)  # parts still to be graded
-    notebooks: dict[str, float] = field(default_factory=dict)  # notebook -> score after penalty
     cells: dict[str, tuple[float, float]] = field(default_factory=dict)  # graded: id -> score, max
 
     def share(self, part: str) -> float | None:
@@ -101,7 +102,7 @@ def learner_grades(course: Course, case: Case, learners: list[str]) -> dict[str,
             row.max_points = dict(tops)
             try:
                 sub = gb.find_submission(assignment, learner)
-            except Exception:  # nbgrader's MissingEntry: nothing submitted
+            except MissingEntry:  # nothing submitted
                 continue
             row.submitted = True
             row.late_hours = round((sub.total_seconds_late or 0) / 3600, 1)
@@ -121,13 +122,11 @@ def _add_notebook(row: LearnerGrade, nb, manual: dict, holdout: str | None, pitc
     graded = {g.name: g for g in nb.grades}
     auto_points = sum(g.score or 0.0 for n, g in graded.items() if n not in manual)
     row.late_penalty += penalty
-    kept = 0.0
     for name, g in graded.items():
         part = _part(name, nb.name, {nb.name: manual}, holdout, pitch)
         score = g.score or 0.0
         if name not in manual:
             score = after_penalty(score, auto_points, penalty)
-        kept += score
         if part is not None and g.needs_manual_grade:
             row.pending.add(part)
         if g.needs_manual_grade:
@@ -135,4 +134,3 @@ def _add_notebook(row: LearnerGrade, nb, manual: dict, holdout: str | None, pitc
         row.cells[name] = (round(score, 3), g.max_score)
         if part is not None:
             row.points[part] += score
-    row.notebooks[nb.name] = round(kept, 3)
