@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dxcase-installed
 OUT    ?= out/demo
+LEARNERS ?= 20
 CASES  ?= $(patsubst %/case.yaml,%,$(wildcard casestudies/*/case.yaml))
 SEEDS  ?= 1-8
 
-.PHONY: demo test test-fast lint bench bench-review bench-batch bench-grade bench-hub batch hub lock clean
+.PHONY: demo test test-fast lint bench bench-review bench-batch bench-grade bench-hub bench-demo batch hub lock clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dxcase needs Python >= 3.11")'
@@ -19,8 +20,9 @@ $(STAMP): $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	@touch $(STAMP)
 
+# The whole cycle on the bundled defaults; LEARNERS=8 for a smaller simulated cohort.
 demo: $(STAMP)
-	$(BIN)/dxcase demo --out $(OUT)
+	$(BIN)/dxcase demo --out $(OUT) --learners $(LEARNERS)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -59,6 +61,10 @@ hub: $(STAMP)
 # A cohort hub's start-up and memory per learner (as root); writes benchmarks/results/hub.json.
 bench-hub: $(STAMP)
 	$(BIN)/python benchmarks/bench_hub.py
+
+# The whole demo timed (wall, CPU, floor); writes benchmarks/results/demo.json.
+bench-demo: $(STAMP)
+	$(BIN)/python benchmarks/bench_demo.py --learners $(LEARNERS)
 
 # Re-pin requirements.lock from what is installed in .venv (after changing pyproject.toml).
 lock: $(BIN)/python

@@ -9,6 +9,7 @@ import click
 from dxcase import __version__
 from dxcase.author.cli import author
 from dxcase.batch.cli import batch
+from dxcase.cohort.cli import LEARNERS_OPTION, cohort
 from dxcase.data.cli import data
 from dxcase.errors import DxcaseError
 from dxcase.grade.cli import grade
@@ -29,6 +30,7 @@ def cli() -> None:
       batch   run case notebooks over many dataset variants, with a report
       grade   cohort autograding (parallel, sandboxed, nbgrader gradebook), feedback, export
       hub     a cohort on JupyterHub on one machine (accounts, exchange, hub, review service)
+      cohort  one report on a cohort: final grades, peer review, flags, who is stuck, items
       demo    run the main job on the bundled defaults
     """
 
@@ -39,6 +41,7 @@ cli.add_command(review)
 cli.add_command(batch)
 cli.add_command(grade)
 cli.add_command(hub)
+cli.add_command(cohort)
 
 
 @cli.command()
@@ -56,15 +59,17 @@ cli.add_command(hub)
     default=None,
     help="Language of the summary (default: $DXCASE_LANG or ja).",
 )
-def demo(out_dir: str, lang: str | None) -> None:
+@LEARNERS_OPTION
+def demo(out_dir: str, lang: str | None, learners: int) -> None:
     """The main job on the bundled defaults, with an HTML summary.
 
     Generates, validates and describes both datasets, validates every case (releases and
-    executed notebooks kept), runs a small batch and a simulated peer-review round.
+    executed notebooks kept), runs a small batch and a simulated peer-review round, then takes
+    a simulated cohort of retail_demand through grading and peer review to the cohort report.
     """
     from dxcase.demo import run_demo
 
-    run_demo(out_dir, lang)
+    run_demo(out_dir, lang, learners)
 
 
 def main() -> None:

@@ -1,13 +1,17 @@
 """``dxcase demo``: the main job on the bundled defaults.
 
 Generate both datasets, validate them, measure each dataset's lesson, validate and build every
-bundled case, run a simulated peer-review round, a small batch validation and the autograding of
-a small simulated cohort, and write an HTML summary that links every report.
+bundled case, run a simulated peer-review round and a small batch validation, take a simulated
+cohort of retail_demand through grading and peer review to the cohort report
+(:mod:`dxcase.cohort.demo`), and write an HTML summary that links every report. The cohort step
+runs in its own process from the start, so its grading uses the cores that the serial steps
+(case validation runs one notebook at a time) leave idle.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,6 +19,8 @@ import click
 from dxcase.atomic import write_text_atomic
 from dxcase.author.showcase import showcase_cases
 from dxcase.batch.showcase import showcase_batch
+from dxcase.cohort.cli import LEARNERS
+from dxcase.cohort.demo import Background, CohortDemo
 from dxcase.data.describe import describe_dir
 from dxcase.data.generate import generate_variant
 from dxcase.data.lessons import parts as parts_lesson
@@ -27,7 +33,7 @@ from dxcase.report import esc, page, table_html
 LESSONS = {"retail_sales": retail_lesson.evaluate, "parts_orders": parts_lesson.evaluate}
 
 
-def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
+def run_demo(out_dir: str | Path, lang: str | None = None, learners: int = LEARNERS) -> Path:
     """Run the demo into ``out_dir``; return the summary page. Raises if anything fails."""
     lang = current_lang(lang)
     out = Path(out_dir).resolve()
@@ -41,6 +47,24 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
         click.echo(f"[{step}/{steps}] {message}")
 
     started = time.perf_counter()
+    background = Background(out / "cohort", lang, learners)  # grades while the rest runs
+    try:
+        index = _steps(out, lang, say, sections, background, learners)
+    finally:
+        background.stop()
+    click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))
+    return index
+
+
+def _steps(
+    out: Path,
+    lang: str,
+    say: Callable[[str], None],
+    sections: list[str],
+    background: Background,
+    learners: int,
+) -> Path:
+    """Every step but the cohort's, then the cohort's result; returns the summary page."""
     for name, evaluate in LESSONS.items():
         say(t("demo_generate", lang, name=name))
         made = generate_variant(
@@ -70,21 +94,11 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     say(t("batch_demo_step", lang))
     batch_html, batch = showcase_batch(out, lang, lambda m: click.echo(f"    {m}"))
     sections.append(batch_html)
-    from dxcase.grade.demo import run_grade_demo  # cohort autograding (issue 5)
-
-    say(t("gr_demo_step", lang))
-    feedback = run_grade_demo(out / "grade", lang)
-    reports = sorted(feedback.rglob("feedback.html"))
-    click.echo(t("gr_demo_reports", lang, path=feedback, count=len(reports)))
-    items = "".join(
-        f'<li><a href="{esc(r.relative_to(out).as_posix())}">'
-        f"{esc(r.relative_to(feedback).as_posix())}</a></li>"
-        for r in reports
-    )
-    sections.append(f"<h2>{t('gr_demo_heading', lang)}</h2><ul>{items}</ul>")
+    say(t("co_demo_step", lang, n=learners))  # the whole cycle on a cohort (issue 8)
+    cohort = background.wait()
+    sections.append(_cohort_section(cohort, out, lang))
     index = out / "index.html"
     write_text_atomic(index, page(t("demo_title", lang), "".join(sections), lang))
-    click.echo(t("demo_done", lang, seconds=f"{time.perf_counter() - started:.0f}", path=index))
     if batch is not None:
         click.echo(t("batch_demo_done", lang, path=batch.report_html))
     failed = [r for r in results if not r.ok]
@@ -94,6 +108,22 @@ def run_demo(out_dir: str | Path, lang: str | None = None) -> Path:
     if batch is not None and not batch.ok:
         raise DxcaseError("demo: batch validation failed:\n" + "\n".join(batch.summary_lines()))
     return index
+
+
+def _cohort_section(cohort: CohortDemo, out: Path, lang: str) -> str:
+    reports = sorted(cohort.feedback.rglob("feedback.html"))
+    items = "".join(
+        f'<li><a href="{esc(r.relative_to(out).as_posix())}">'
+        f"{esc(r.relative_to(cohort.feedback).as_posix())}</a></li>"
+        for r in reports
+    )
+    link = cohort.report.relative_to(out).as_posix()
+    return (
+        f"<h2>{t('co_demo_heading', lang)}</h2>"
+        f'<p><a href="{esc(link)}">{t("co_demo_report", lang)}</a></p>'
+        f"<details><summary>{t('co_demo_feedback', lang, n=len(reports))}</summary>"
+        f"<ul>{items}</ul></details>"
+    )
 
 
 def _section(name, data_dir, described, report, lesson, out, lang) -> str:

@@ -173,18 +173,25 @@ def ensure_variant(course: Course, use: DatasetUse, seed: int) -> Path:
     return variant
 
 
-def setup_case_course(root: Path, case_slug: str, learners: list[Learner]) -> Course:
-    """A new course for one dxcase case: config, the case's source in ja, roster, gradebook."""
+def setup_case_course(
+    root: Path,
+    case_slug: str,
+    learners: list[Learner],
+    duedate: str | None = None,
+    config: str = "",
+) -> Course:
+    """A new course for one dxcase case: config (plus ``config`` lines), the case's source in
+    ja, roster, gradebook (with the assignment's ``duedate``, if given)."""
     from dxcase.author.build import nbgrader_config, stage_source
     from dxcase.author.casefile import load_case
     from dxcase.paths import content_root
 
     case = load_case(content_root("casestudies") / case_slug)
     root.mkdir(parents=True, exist_ok=True)
-    (root / "nbgrader_config.py").write_text(nbgrader_config(), encoding="utf-8")
+    (root / "nbgrader_config.py").write_text(nbgrader_config() + config, encoding="utf-8")
     if not (root / "source" / case.slug).exists():
         stage_source(case, "ja", root / "source" / case.slug)
     write_roster(root / ROSTER, learners)
     course = open_course(root)
-    generate_assignment(course, case.slug)
+    generate_assignment(course, case.slug, duedate)
     return course

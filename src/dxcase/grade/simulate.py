@@ -3,8 +3,11 @@
 Personas, from the release and the case source: ``strong`` answers every task right,
 ``average`` gets about two thirds right and a rougher holdout forecast, ``weak`` a third right
 and leaves many blank, ``incomplete`` submits only the first two notebooks, ``broken`` stops
-with an error early and sends one file that is not a notebook. Grading needs nothing else, so
-grading results can be compared across graders (stock nbgrader and dxcase) run on these files.
+with an error early and sends one file that is not a notebook, ``late`` works like ``average``
+(its submission time is set by the caller), ``tamper`` works like ``average`` and edits the first
+test cell. Grading needs nothing else, so grading results can be compared across graders (stock
+nbgrader and dxcase) run on these files. :func:`make_submission` returns what it did per task
+(right, wrong, blank, error), which :mod:`dxcase.cohort.simulate` turns into event logs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dxcase.grade.course import Course, Learner
 
 PERSONAS = ("strong", "average", "weak", "incomplete", "broken")
 RIGHT_SHARE = {"strong": 1.0, "average": 0.67, "weak": 0.34, "incomplete": 1.0, "broken": 0.0}
+LIKE = {"late": "average", "tamper": "average"}  # personas that answer like another one
 TEXT = {
     "strong": "本部の AI 予測で店舗の予測作業をなくし、精度も改善する。/ Central AI forecast.",
     "average": "AI 予測を導入する。/ Introduce the AI forecast.",
@@ -45,9 +49,17 @@ def persona_of(index: int) -> str:
     return PERSONAS[index % len(PERSONAS)]
 
 
-def make_submission(case: Case, release: Path, dest: Path, persona: str, seed: int) -> None:
-    """Write one learner's assignment folder (release files + answered notebooks) to ``dest``."""
+def make_submission(
+    case: Case, release: Path, dest: Path, persona: str, seed: int
+) -> dict[str, str]:
+    """Write one learner's assignment folder (release files + answered notebooks) to ``dest``.
+
+    Returns task id -> ``right``, ``wrong``, ``blank`` or ``error`` for every task answered.
+    """
+    tamper = persona == "tamper"
+    persona = LIKE.get(persona, persona)
     rng = random.Random(seed)
+    done: dict[str, str] = {}
     tasks = load_checks(case, "ja").tasks
     shutil.copytree(release, dest, dirs_exist_ok=True)
     names = [p.notebook for p in case.phases]
@@ -74,22 +86,39 @@ def make_submission(case: Case, release: Path, dest: Path, persona: str, seed: i
                 if persona in TEXT:
                     cell.source = TEXT[persona]
                 continue
+            tid = gid.removesuffix("_answer")
             if persona == "broken" and first:
                 cell.source = "raise RuntimeError('half-finished work')"
                 first = False
+                done[tid] = "error"
                 continue
-            task = tasks.get(gid.removesuffix("_answer"))
+            task = tasks.get(tid)
             roll = rng.random()
             if roll >= RIGHT_SHARE[persona] and persona == "weak" and roll > 0.67:
+                done[tid] = "blank"
                 continue  # left blank: the release stub stays
             answer = "\n".join(regions(source[gid].source, SOLUTION))
+            done[tid] = "right"
             if task is not None and (
                 roll >= RIGHT_SHARE[persona]
                 or (task.kind == "forecast_file" and persona != "strong")
             ):
                 answer += "\n" + _wrong(task.kind, task.variable)
+                done[tid] = "wrong"
             cell.source = answer
+        if tamper and i == 0:
+            _edit_first_test(nb)
         nbformat.write(nb, str(path))
+    return done
+
+
+def _edit_first_test(nb) -> None:
+    """What a tampering learner does: make a test cell pass whatever the answer."""
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            cell.source = "pass  # the test always passes now"
+            return
 
 
 def make_cohort(

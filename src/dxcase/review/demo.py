@@ -28,6 +28,46 @@ from dxcase.review.store.models import Round, utcnow
 
 RUBRIC = Path(__file__).resolve().parents[3] / "rubrics" / "presentation.yaml"
 KINDS = ["careful"] * 7 + ["biased"] * 2 + ["careless", "rogue", "careful"]
+COMMENT = "数字の根拠が示されていて判断しやすい。次はリスクも定量化するとよい。"
+
+
+def simulated_scores(
+    rng: np.random.Generator, crit: list[str], kind: str, direction: int, level: int
+) -> dict[str, int]:
+    """What a reviewer of ``kind`` gives a submission whose true level is ``level`` (1..4)."""
+    truth = np.full(len(crit), float(level))
+    got = report_scores(
+        rng, truth, np.array([kind] * len(crit)), np.array([direction] * len(crit)), 1, 4
+    )
+    return dict(zip(crit, got.astype(int).tolist(), strict=True))
+
+
+def review_as(
+    store: Store,
+    rid: int,
+    reviewer: str,
+    kind: str,
+    direction: int,
+    quality: dict[str, int],
+    crit: list[str],
+    rng: np.random.Generator,
+) -> None:
+    """A simulated reviewer's calibration (if any) and every open review in round ``rid``;
+    ``quality`` gives each author's true level."""
+    ex = calibration.next_example(store, rid, reviewer)
+    if ex is not None:
+        scores = simulated_scores(rng, crit, kind, direction, 3)
+        calibration.answer(store, ex.id, reviewer, {"scores": scores})
+    for a in reviewing.my_assignments(store, rid, reviewer):
+        if a.status != "assigned":
+            continue
+        _, _, sub, _ = reviewing.open_assignment(store, a.id, reviewer)
+        scores = simulated_scores(rng, crit, kind, direction, quality[sub.author])
+        comment = "ok" if kind in ("careless", "rogue") else COMMENT
+        reviewing.submit_review(store, a.id, reviewer, {
+            "scores": scores, "comments": dict.fromkeys(crit[:4], comment),
+            "overall_comment": comment,
+        })  # fmt: skip
 
 
 def run_review_demo(out: str | Path, lang: str | None = None, seed: int = 7) -> Path:
@@ -57,30 +97,8 @@ def run_review_demo(out: str | Path, lang: str | None = None, seed: int = 7) -> 
     direction = {u: int(rng.choice([-1, 1])) for u in learners}
     dropout = "learner06"
 
-    def scores(u: str, true_level: int) -> dict[str, int]:
-        truth = np.full(len(crit), float(true_level))
-        got = report_scores(
-            rng, truth, np.array([kinds[u]] * len(crit)), np.array([direction[u]] * len(crit)), 1, 4
-        )
-        return dict(zip(crit, got.astype(int).tolist(), strict=True))
-
     def review_all(u: str) -> None:
-        ex = calibration.next_example(store, rid, u)
-        if ex is not None:
-            calibration.answer(store, ex.id, u, {"scores": scores(u, 3)})
-        for a in reviewing.my_assignments(store, rid, u):
-            if a.status != "assigned":
-                continue
-            _, _, sub, _ = reviewing.open_assignment(store, a.id, u)
-            s = scores(u, quality[sub.author])
-            comment = (
-                "ok"
-                if kinds[u] in ("careless", "rogue")
-                else "数字の根拠が示されていて判断しやすい。次はリスクも定量化するとよい。"
-            )
-            reviewing.submit_review(store, a.id, u, {
-                "scores": s, "comments": dict.fromkeys(crit[:4], comment), "overall_comment": comment,
-            })  # fmt: skip
+        review_as(store, rid, u, kinds[u], direction[u], quality, crit, rng)
 
     for u in learners:
         if u != dropout:
