@@ -20,7 +20,7 @@ from tornado.websocket import websocket_connect
 from dxcase.grade.course import Learner, write_roster
 from dxcase.hub.accounts import remove_account
 from dxcase.hub.cohort import HubCohort
-from dxcase.hub.launch import start_hub
+from dxcase.hub.launch import start_hub, stop_hub
 from dxcase.hub.provision import init_cohort, read_secret
 from tests.jupyterlab import free_port
 
@@ -104,11 +104,7 @@ class Hub:
         return requests.request(method, f"{self.url}{path}", headers=headers, timeout=120, **kw)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_hub(self.proc)
         for user in self.cohort.users:
             remove_account(user)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
-import subprocess
 from pathlib import Path
 
 import click
@@ -105,19 +105,14 @@ def demo_cmd(out: Path, learners: int, port: int, lang: str | None) -> None:
 
 
 def _serve(cohort, lang: str | None) -> None:
-    from dxcase.hub.launch import login_text, start_hub
+    from dxcase.hub.launch import login_text, start_hub, stop_hub
 
     proc = start_hub(cohort)
     click.echo(login_text(cohort, lang))
     signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    stop_hub(proc)
     click.echo(t("hub_stopped", lang))
 
 

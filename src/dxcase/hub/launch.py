@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,6 +44,18 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def stop_hub(proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Stop a hub started by :func:`start_hub`: SIGTERM (it stops its servers, services and
+    proxy in order), then SIGKILL to whatever of its session is left after ``timeout``."""
+    if proc.poll() is None:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # its own session: the proxy and services, if left
+    proc.wait()
+
+
 def start_hub(cohort: HubCohort, log: Path | None = None) -> subprocess.Popen:
     """Start the hub in the background; return once its API answers (or raise with its log)."""
     require_root("dxcase hub start")
@@ -62,7 +75,7 @@ def start_hub(cohort: HubCohort, log: Path | None = None) -> subprocess.Popen:
             return proc
         except (OSError, urllib.error.URLError):
             if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
+                stop_hub(proc, timeout=10)
                 tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
                 raise DxcaseError(f"JupyterHub did not start; the end of {log}:\n{tail}") from None
             time.sleep(0.3)
