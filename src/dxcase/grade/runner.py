@@ -12,6 +12,7 @@ never stops the others and is recorded with its reason.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -20,7 +21,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -298,16 +299,13 @@ class Grader:
         findings = tamper.scan(nb, self._release_cells(name))
         holdout = False
         if self.case is not None and self.case.holdout is not None:
-            from dxcase.author.checksfile import load_checks
-
-            task = self.case.holdout.task
-            variable = load_checks(self.case, "ja").tasks[task].variable
-            holdout = scores.mark_holdout(nb, task, variable)
+            holdout = scores.mark_holdout(nb, self.case.holdout.task, self._holdout_variable)
         owner = self.sandbox.user_for(sub.student)
         job_id = f"{_safe(sub.student)}-{_safe(name)}"
         run_dir = self.sandbox.run_dir(job_id, None)
         _copy_submission(sub.folder, run_dir, self.course.source(self.assignment))
         nbformat.write(nb, str(run_dir / f"{name}.ipynb"))
+        self.sandbox.seed_font_cache(run_dir)
         give(run_dir, owner)
         params, _ = self._data_for(sub.student)
         learner = self.course.learner(sub.student)
@@ -337,6 +335,13 @@ class Grader:
             self.limits.total_seconds + 30,
         )
         return _Prepared(job, sub, name, sub.checksum(name), findings, holdout)
+
+    @functools.cached_property
+    def _holdout_variable(self) -> str:
+        """The variable the holdout task's forecast file is named in (checks.yaml, read once)."""
+        from dxcase.author.checksfile import load_checks
+
+        return load_checks(self.case, "ja").tasks[self.case.holdout.task].variable
 
     def _release_cells(self, name: str) -> set[str]:
         if name not in self._release:
@@ -471,7 +476,7 @@ class Grader:
                 ) from exc
         expected = scores.notebooks_of(self.course, self.assignment)
         subs = list_submissions(self.course, self.assignment, students)
-        prepared: list[tuple[_Prepared, Outcome]] = []
+        todo_runs: list[tuple[Submission, str, Outcome]] = []
         for sub in subs:
             learner = self.course.learner(sub.student)
             wanted = [n for n in expected if not notebooks or n in notebooks]
@@ -496,13 +501,8 @@ class Grader:
                         outcome.reasons.append(f"unknown notebook(s) ignored: {', '.join(extra)}")
                     self._record(batch, outcome)
                     continue
-                prep = self._prepare(sub, name, outcome)
-                if prep is None:
-                    self._zero(sub, name, outcome)
-                    self._record(batch, outcome)
-                    continue
-                prepared.append((prep, outcome))
-        self._dispatch(prepared, batch)
+                todo_runs.append((sub, name, outcome))
+        self._dispatch(todo_runs, batch)
         batch.outcomes.sort(key=lambda o: (o.student, o.notebook))
         self._after(batch)
         batch.wall_s = time.perf_counter() - started
@@ -542,11 +542,13 @@ class Grader:
         self.state[f"{outcome.student}/{outcome.notebook}"] = asdict(outcome)
         write_text_atomic(self.state_path, json.dumps(self.state, ensure_ascii=False, indent=1))
 
-    def _dask_results(self, jobs: list[Job]):
+    def _dask_results(self, jobs: Iterator[Job]):
         return _dask_results_impl(self.scheduler, jobs)
 
-    def _dispatch(self, prepared: list[tuple[_Prepared, Outcome]], batch: Batch) -> None:
-        if not prepared:
+    def _dispatch(self, todo: list[tuple[Submission, str, Outcome]], batch: Batch) -> None:
+        """Prepare each run and hand it to the workers at once, so preparing the next runs
+        overlaps the first kernels; record results as they arrive."""
+        if not todo:
             return
         from rich.progress import (
             BarColumn,
@@ -566,12 +568,27 @@ class Grader:
             TimeRemainingColumn(),
         ]
         # biggest notebooks first: the batch ends sooner when long runs start early
-        prepared.sort(key=lambda p: -len(p[0].job.nb_json))
-        by_key = {p.job.key: (p, o) for p, o in prepared}
-        results = self._results([p.job for p, _ in prepared])
+        todo.sort(key=lambda t: -t[0].notebooks[t[1]].stat().st_size)
+        by_key: dict[str, tuple[_Prepared, Outcome]] = {}
+        unreadable: list[Outcome] = []
+
+        def jobs():
+            for sub, name, outcome in todo:
+                prep = self._prepare(sub, name, outcome)
+                if prep is None:
+                    self._zero(sub, name, outcome)
+                    unreadable.append(outcome)
+                    continue
+                by_key[prep.job.key] = (prep, outcome)
+                yield prep.job
+
+        results = self._results(jobs())
         with Progress(*columns, disable=not self.progress, transient=False) as bar:
-            task = bar.add_task(self.assignment, total=len(prepared))
+            task = bar.add_task(self.assignment, total=len(todo))
             for result in results:
+                while unreadable:
+                    self._record(batch, unreadable.pop())
+                    bar.advance(task)
                 prep, outcome = by_key[result.key]
                 try:
                     self._finish(prep, result, outcome)
@@ -584,9 +601,13 @@ class Grader:
                 self.echo(
                     f"{outcome.student}/{outcome.notebook}: {outcome.status} {outcome.score:g}/{outcome.max_score:g}"
                 )
+            while unreadable:  # when no run was left to start
+                self._record(batch, unreadable.pop())
+                bar.advance(task)
 
-    def _results(self, jobs: list[Job]):
-        """Results as they finish; every job is submitted before this returns."""
+    def _results(self, jobs: Iterator[Job]):
+        """Results as they finish. The first job is submitted (and the workers forked) before
+        this returns; the rest are submitted, as ``jobs`` makes them, when iteration starts."""
         if self.scheduler:
             return self._dask_results(jobs)
         import multiprocessing
@@ -601,10 +622,15 @@ class Grader:
         # opened in this process, between runs
         ctx = multiprocessing.get_context("fork")
         pool = ProcessPoolExecutor(self.workers, mp_context=ctx)  # forks before any UI thread
-        pending: dict[Future, Job] = {pool.submit(execute_job, j): j for j in jobs}
+        pending: dict[Future, Job] = {}
+        first = next(jobs, None)
+        if first is not None:  # with fork, the first submit starts every worker
+            pending[pool.submit(execute_job, first)] = first
 
         def results():
             try:
+                for job in jobs:
+                    pending[pool.submit(execute_job, job)] = job
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
@@ -621,7 +647,7 @@ class Grader:
         return results()
 
 
-def _dask_results_impl(scheduler: str, jobs: list[Job]):
+def _dask_results_impl(scheduler: str, jobs: Iterator[Job]):
     from distributed import Client, as_completed
 
     with Client(scheduler) as client:

@@ -62,6 +62,7 @@ class Sandbox:
         self.sockets = Path(tempfile.mkdtemp(prefix="dxk-", dir="/tmp"))
         os.chmod(self.sockets, 0o711)
         self._count = 0
+        self._fonts: list[Path] | None = None
         for path in self.hide:
             if _inside(self.base, path):
                 raise DxcaseError(f"sandbox folder {self.base} is inside hidden {path}")
@@ -81,6 +82,16 @@ class Sandbox:
         if owner is not None:
             os.chown(path, *owner)
         return path
+
+    def seed_font_cache(self, run_dir: Path) -> None:
+        """Copy matplotlib's font list into a run folder, so each kernel skips rebuilding it."""
+        if self._fonts is None:
+            self._fonts = _build_font_cache(self.base / "fonts")
+        if self._fonts:
+            dest = run_dir / ".config" / "matplotlib"
+            dest.mkdir(parents=True, exist_ok=True)
+            for path in self._fonts:
+                shutil.copyfile(path, dest / path.name)
 
     def socket_dir(self, owner: tuple[int, int] | None) -> Path:
         """A short private folder for one kernel's connection file and IPC sockets."""
@@ -126,6 +137,15 @@ class Sandbox:
             "--mount-proc",
         ]
         return [*ns, "--propagation", "private", *jail, "--"]
+
+
+def _build_font_cache(folder: Path) -> list[Path]:
+    """matplotlib's font list, built once in ``folder`` by a child Python (empty if that fails)."""
+    folder.mkdir(exist_ok=True)
+    env = {**os.environ, "MPLCONFIGDIR": str(folder), "MPLBACKEND": "agg"}
+    cmd = [sys.executable, "-c", "import matplotlib.font_manager"]
+    subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=120)
+    return sorted(folder.glob("fontlist-*.json"))
 
 
 def _runtime_paths() -> list[str]:
