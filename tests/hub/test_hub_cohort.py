@@ -66,6 +66,11 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
     assert {"review", "idle-culler"} <= set(hub.api("GET", "/services").json())
     lab = cohort.home("learner2") / ".jupyter/lab/user-settings/@jupyterlab/translation-extension"
     assert json.loads((lab / "plugin.jupyterlab-settings").read_text()) == {"locale": "en"}
+    page = hub.as_user("learner1", "GET", "/user/learner1/lab").text  # no instructor panels
+    found = re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S)
+    assert found, page[:300]
+    hidden = set(json.loads(found.group(1))["disabledExtensions"])
+    assert {"@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader"} <= hidden
 
     # each learner fetches the released case (with the learner data, never the holdout)
     for user in learners:

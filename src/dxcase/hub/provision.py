@@ -7,6 +7,7 @@ from the roster, the settings every learner server reads, and the hub's secrets.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -66,6 +67,14 @@ c.ServerApp.jpserver_extensions = {
 }
 c.ServerApp.terminals_enabled = True
 """
+
+# ... and no instructor panels in their JupyterLab (nbgrader's create-assignment sidebar, the
+# formgrader and course list): assignment list and validate stay
+LEARNER_LAB_HIDDEN = {
+    "@jupyter/nbgrader:create-assignment": True,
+    "@jupyter/nbgrader:formgrader": True,
+    "@jupyter/nbgrader:course-list": True,
+}
 
 
 def init_cohort(
@@ -196,9 +205,11 @@ def _learner_config(cohort: HubCohort) -> None:
     files = {
         "nbgrader_config.py": learner_nbgrader_config(cohort),
         "jupyter_server_config.py": LEARNER_SERVER_CONFIG,
+        "labconfig/page_config.json": json.dumps({"disabledExtensions": LEARNER_LAB_HIDDEN}),
     }
     for name, text in files.items():
         path = cohort.learner_config / name
+        path.parent.mkdir(mode=0o755, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         os.chmod(path, 0o644)
 
