@@ -4,7 +4,8 @@ This is the one place dxcase executes notebooks (case validation, batch runs, gr
 every run gets the same safeguards:
 
 - kernels talk over IPC sockets in a private folder, with unique connection files (many
-  kernels started at once over TCP race for ports);
+  kernels started at once over TCP race for ports), and the client starts work as soon as the
+  kernel answers (:mod:`dxcase.quick_kernels`);
 - OpenMP and BLAS threads are set to the run's share of the cores, with the passive wait
   policy, so LightGBM kernels side by side do not starve each other;
 - the kernel's own peak memory (``ru_maxrss``) is read by a probe cell appended at the end,
@@ -109,7 +110,6 @@ def run_notebook(
     ``inherit_env=False`` gives the kernel only ``env`` and the thread settings.
     ``client_options`` go to nbclient (for example ``interrupt_on_timeout`` as nbgrader uses).
     """
-    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -134,7 +134,9 @@ def run_notebook(
     with tempfile.TemporaryDirectory(prefix="dxcase-kernel-", dir=runtime_dir) as runtime:
         if runtime_dir is not None:  # the kernel may run as another user: let it in
             os.chmod(runtime, 0o777)
-        km = (_prefixed_manager_class() if kernel_prefix else KernelManager)(
+        from dxcase.quick_kernels import PrefixedKernelManager, QuickKernelManager
+
+        km = (PrefixedKernelManager if kernel_prefix else QuickKernelManager)(
             kernel_name="python3",
             transport="ipc",
             ip=str(Path(runtime) / "k"),
@@ -174,20 +176,6 @@ def run_notebook(
     nb.cells = [c for c in nb.cells if PROBE_TAG not in c.metadata.get("tags", [])]
     result.notebook = nb
     return result
-
-
-def _prefixed_manager_class() -> type:
-    from jupyter_client.manager import AsyncKernelManager
-
-    class PrefixedKernelManager(AsyncKernelManager):
-        """A kernel manager whose kernel command starts with ``self.prefix``."""
-
-        prefix: list[str] = []  # noqa: RUF012
-
-        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            return [*self.prefix, *super().format_kernel_cmd(extra_arguments)]
-
-    return PrefixedKernelManager
 
 
 def cell_errors(nb: NotebookNode) -> list[CellError]:

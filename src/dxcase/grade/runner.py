@@ -197,6 +197,17 @@ def _record_reply_error(cell, cell_index, execute_reply) -> None:
 
 
 @dataclass
+class _Plan:
+    """What one submission needs in this batch: notebooks to run and notebooks missing."""
+
+    sub: Submission
+    extension_hours: float
+    runs: list[tuple[str, Outcome]] = field(default_factory=list)
+    missing: list[Outcome] = field(default_factory=list)
+    begun: bool = False
+
+
+@dataclass
 class _Prepared:
     job: Job
     sub: Submission
@@ -234,6 +245,7 @@ class Grader:
         self.sandbox = Sandbox(base, hide=self._hidden(), limits=self.limits)
         self.reports: dict[str, Path] = {}
         self._release: dict[str, set[str]] = {}
+        self._left: dict[str, int] = {}  # per learner: outcomes not yet recorded in this batch
         self.state_path = course.state_dir / "grading" / assignment / "state.json"
         self.state: dict[str, dict] = (
             json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -476,9 +488,9 @@ class Grader:
                 ) from exc
         expected = scores.notebooks_of(self.course, self.assignment)
         subs = list_submissions(self.course, self.assignment, students)
-        todo_runs: list[tuple[Submission, str, Outcome]] = []
+        self._left = {}
+        plans: list[_Plan] = []
         for sub in subs:
-            learner = self.course.learner(sub.student)
             wanted = [n for n in expected if not notebooks or n in notebooks]
             todo = [
                 n
@@ -486,25 +498,26 @@ class Grader:
                 if force
                 or self.state.get(f"{sub.student}/{n}", {}).get("checksum") != sub.checksum(n)
             ]
+            self._left[sub.student] = len(todo or wanted)
             if not todo:
                 for n in wanted:
-                    batch.outcomes.append(Outcome(**self.state[f"{sub.student}/{n}"]))
+                    self._record(batch, Outcome(**self.state[f"{sub.student}/{n}"]), saved=True)
                 continue
-            scores.start_submission(self.course, sub, learner.extension_hours)
+            plan = _Plan(sub, self.course.learner(sub.student).extension_hours)
             extra = sorted(set(sub.notebooks) - set(expected))
             for name in todo:
                 outcome = Outcome(sub.student, name, "failed", checksum=sub.checksum(name))
-                if name not in sub.notebooks:
-                    outcome.status = "missing"
-                    outcome.reasons.append(f"no {name}.ipynb in the submission")
-                    if extra:
-                        outcome.reasons.append(f"unknown notebook(s) ignored: {', '.join(extra)}")
-                    self._record(batch, outcome)
+                if name in sub.notebooks:
+                    plan.runs.append((name, outcome))
                     continue
-                todo_runs.append((sub, name, outcome))
-        self._dispatch(todo_runs, batch)
+                outcome.status = "missing"
+                outcome.reasons.append(f"no {name}.ipynb in the submission")
+                if extra:
+                    outcome.reasons.append(f"unknown notebook(s) ignored: {', '.join(extra)}")
+                plan.missing.append(outcome)
+            plans.append(plan)
+        self._dispatch(plans, batch)
         batch.outcomes.sort(key=lambda o: (o.student, o.notebook))
-        self._after(batch)
         batch.wall_s = time.perf_counter() - started
         record_dir = self.course.state_dir / "grading" / self.assignment
         write_text_atomic(record_dir / "last-run.json", batch.to_json())
@@ -513,42 +526,52 @@ class Grader:
             shutil.rmtree(self.sandbox.base, ignore_errors=True)
         return batch
 
-    def _after(self, batch: Batch) -> None:
-        """Feedback reports and the event logs kept for the cohort report."""
+    def _after(self, student: str, outcomes: list[Outcome]) -> None:
+        """A learner's feedback report and event log (kept for the cohort report), written as
+        soon as all their notebooks are recorded, while the others are still being graded."""
         from dxcase.grade.feedback import write_feedback
 
         holdout = self.case.holdout.task if self.case and self.case.holdout else None
-        events_dir = self.course.state_dir / "events" / self.assignment
-        for student, outcomes in batch.by_student().items():
-            try:
-                self.reports[student] = write_feedback(
-                    self.course, self.assignment, student, outcomes, holdout
-                )
-            except Exception as exc:  # a report must not stop the others
-                self.echo(f"{student}: feedback failed: {exc!r}")
-            log = self.course.submitted(student, self.assignment) / ".dxcase" / "events.jsonl"
-            if log.is_file() and not log.is_symlink():
-                events_dir.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(log, events_dir / f"{student}.jsonl")
+        try:
+            self.reports[student] = write_feedback(
+                self.course, self.assignment, student, outcomes, holdout
+            )
+        except Exception as exc:  # a report must not stop the others
+            self.echo(f"{student}: feedback failed: {exc!r}")
+        log = self.course.submitted(student, self.assignment) / ".dxcase" / "events.jsonl"
+        if log.is_file() and not log.is_symlink():
+            events_dir = self.course.state_dir / "events" / self.assignment
+            events_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, events_dir / f"{student}.jsonl")
 
-    def _record(self, batch: Batch, outcome: Outcome) -> None:
-        if outcome.status in ("graded", "failed", "missing"):
-            got = scores.notebook_scores(self.course, self.assignment, outcome.student)
-            nb = got.get(outcome.notebook)
+    def _record(self, batch: Batch, outcome: Outcome, saved: bool = False) -> None:
+        """Add one outcome to the batch (its score read back from the gradebook unless it is a
+        ``saved`` one from an earlier run); the learner's last one triggers :meth:`_after`."""
+        if not saved and outcome.status in ("graded", "failed", "missing"):
+            nb = scores.notebook_score(
+                self.course, self.assignment, outcome.student, outcome.notebook
+            )
             if nb is not None:
                 outcome.score = round(nb["score"] - nb["late_penalty"], 3)
                 outcome.max_score = nb["max_score"]
         batch.outcomes.append(outcome)
-        self.state[f"{outcome.student}/{outcome.notebook}"] = asdict(outcome)
-        write_text_atomic(self.state_path, json.dumps(self.state, ensure_ascii=False, indent=1))
+        if not saved:
+            self.state[f"{outcome.student}/{outcome.notebook}"] = asdict(outcome)
+            write_text_atomic(self.state_path, json.dumps(self.state, ensure_ascii=False, indent=1))
+        self._left[outcome.student] -= 1
+        if self._left[outcome.student] == 0:
+            self._after(
+                outcome.student, [o for o in batch.outcomes if o.student == outcome.student]
+            )
 
     def _dask_results(self, jobs: Iterator[Job]):
         return _dask_results_impl(self.scheduler, jobs)
 
-    def _dispatch(self, todo: list[tuple[Submission, str, Outcome]], batch: Batch) -> None:
+    def _dispatch(self, plans: list[_Plan], batch: Batch) -> None:
         """Prepare each run and hand it to the workers at once, so preparing the next runs
-        overlaps the first kernels; record results as they arrive."""
-        if not todo:
+        overlaps the first kernels; record results as they arrive. A submission is entered in
+        the gradebook just before its first run is prepared, not all of them up front."""
+        if not plans:
             return
         from rich.progress import (
             BarColumn,
@@ -567,28 +590,42 @@ class Grader:
             TextColumn("ETA"),
             TimeRemainingColumn(),
         ]
+        runs = [(plan, name, outcome) for plan in plans for name, outcome in plan.runs]
         # biggest notebooks first: the batch ends sooner when long runs start early
-        todo.sort(key=lambda t: -t[0].notebooks[t[1]].stat().st_size)
+        runs.sort(key=lambda t: -t[0].sub.notebooks[t[1]].stat().st_size)
         by_key: dict[str, tuple[_Prepared, Outcome]] = {}
-        unreadable: list[Outcome] = []
+        ready: list[Outcome] = []  # recorded without a run: missing or unreadable notebooks
+
+        def begin(plan: _Plan) -> None:
+            if not plan.begun:
+                plan.begun = True
+                scores.start_submission(self.course, plan.sub, plan.extension_hours)
+                ready.extend(plan.missing)
 
         def jobs():
-            for sub, name, outcome in todo:
-                prep = self._prepare(sub, name, outcome)
+            for plan, name, outcome in runs:
+                begin(plan)
+                prep = self._prepare(plan.sub, name, outcome)
                 if prep is None:
-                    self._zero(sub, name, outcome)
-                    unreadable.append(outcome)
+                    self._zero(plan.sub, name, outcome)
+                    ready.append(outcome)
                     continue
                 by_key[prep.job.key] = (prep, outcome)
                 yield prep.job
+            for plan in plans:  # submissions with no notebook to run
+                begin(plan)
+
+        def record_ready() -> None:
+            while ready:
+                self._record(batch, ready.pop(0))
+                bar.advance(task)
 
         results = self._results(jobs())
         with Progress(*columns, disable=not self.progress, transient=False) as bar:
-            task = bar.add_task(self.assignment, total=len(todo))
+            total = sum(len(p.runs) + len(p.missing) for p in plans)
+            task = bar.add_task(self.assignment, total=total)
             for result in results:
-                while unreadable:
-                    self._record(batch, unreadable.pop())
-                    bar.advance(task)
+                record_ready()
                 prep, outcome = by_key[result.key]
                 try:
                     self._finish(prep, result, outcome)
@@ -601,9 +638,7 @@ class Grader:
                 self.echo(
                     f"{outcome.student}/{outcome.notebook}: {outcome.status} {outcome.score:g}/{outcome.max_score:g}"
                 )
-            while unreadable:  # when no run was left to start
-                self._record(batch, unreadable.pop())
-                bar.advance(task)
+            record_ready()  # when no run was left to start
 
     def _results(self, jobs: Iterator[Job]):
         """Results as they finish. The first job is submitted (and the workers forked) before
@@ -614,8 +649,10 @@ class Grader:
 
         import jupyter_client.manager  # noqa: F401  imported once here, shared by forked workers
         import nbclient  # noqa: F401
+        import papermill.parameterize  # noqa: F401
 
-        import dxcase.kernels  # noqa: F401
+        import dxcase.kernels
+        import dxcase.quick_kernels  # noqa: F401
 
         # fork: workers start at once with everything imported (a fresh interpreter spends
         # seconds importing nbformat's jsonschema format checkers); the gradebook is only ever

@@ -90,14 +90,14 @@ def sanitize(course: Course, nb: NotebookNode, res: dict) -> NotebookNode:
 
 
 def record(course: Course, nb: NotebookNode, res: dict) -> NotebookNode:
-    from nbgrader.preprocessors import (
-        AssignLatePenalties,
-        CheckCellMetadata,
-        LimitOutput,
-        SaveAutoGrades,
-    )
+    """Grades of an executed notebook into the gradebook.
 
-    pps = [LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    ``nbgrader autograde`` ends with CheckCellMetadata again; here the metadata is the one
+    :func:`sanitize` already validated (a kernel cannot change it), so that check is skipped.
+    """
+    from nbgrader.preprocessors import AssignLatePenalties, LimitOutput, SaveAutoGrades
+
+    pps = [LimitOutput, SaveAutoGrades, AssignLatePenalties]
     return _run(pps, course, nb, res)
 
 
@@ -186,14 +186,30 @@ def notebook_scores(course: Course, assignment: str, student: str) -> dict[str, 
         except Exception:
             return out
         for nb in sub.notebooks:
-            cells = {g.name: (g.score, g.max_score) for g in nb.grades}
             out[nb.name] = {
-                "score": nb.score,
-                "max_score": nb.max_score,
-                "late_penalty": nb.late_submission_penalty or 0.0,
-                "cells": cells,
+                **_totals(nb),
+                "cells": {g.name: (g.score, g.max_score) for g in nb.grades},
             }
     return out
+
+
+def _totals(nb) -> dict[str, float]:
+    """Score, max score and late penalty of a gradebook SubmittedNotebook."""
+    return {
+        "score": nb.score,
+        "max_score": nb.max_score,
+        "late_penalty": nb.late_submission_penalty or 0.0,
+    }
+
+
+def notebook_score(course: Course, assignment: str, student: str, notebook: str) -> dict | None:
+    """One notebook's score, max_score and late penalty from the gradebook (None if absent)."""
+    with course.gradebook() as gb:
+        try:
+            nb = gb.find_submission_notebook(notebook, assignment, student)
+        except Exception:
+            return None
+        return _totals(nb)
 
 
 def write_notebook(nb: NotebookNode, path: Path) -> None:
