@@ -4,8 +4,9 @@ A simulated retail_demand cohort (personas strong, average, weak, incomplete, br
 by stock nbgrader (serial, in one process) and by dxcase with 1 and 2 workers, each into its own
 copy of the course and gradebook. Reports wall times, both ratios of the issue (vs 0.5 x stock
 and vs 1.15 x floor, floor = sum of the notebook runs' CPU seconds / cores), the share of
-overhead (wall x workers - kernel CPU, over wall x workers), and whether every per-notebook score
-is identical. Usage: ``python benchmarks/bench_grade.py [--n 40] [--out benchmarks/results]``.
+overhead (wall x workers - kernel CPU, over wall x workers) and where it goes (CPU of the grader
+process; of the workers and sandbox launchers; time kernels were alive but not computing: start,
+waits, CPU taken by others), and whether every per-notebook score is identical. Usage: ``python benchmarks/bench_grade.py [--n 40] [--out benchmarks/results]``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -66,6 +68,16 @@ def _differences(stock: dict[str, float], ours: dict[str, float]) -> list[dict]:
     return diff[:20]
 
 
+def _cpu_times() -> tuple[float, float]:
+    """CPU seconds of this process (the grader) and of its reaped children (pool workers and
+    the sandbox launchers; kernels are not among them, they are reaped inside their namespace)."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def _say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -109,15 +121,23 @@ def main() -> None:
         shutil.copytree(base, d)
         _say(f"dxcase grade, {workers} worker(s) ...")
         load = os.getloadavg()[0]
+        before = _cpu_times()
         batch = Grader(open_course(d), CASE, workers, progress=True).run()
+        grader_cpu, helpers_cpu = (b - a for a, b in zip(before, _cpu_times(), strict=True))
         _say(f"  {batch.wall_s:.1f} s")
         cpu = sum(o.cpu_seconds or 0 for o in batch.outcomes)
+        measured = [o for o in batch.outcomes if o.cpu_seconds is not None and o.seconds]
         busy = batch.wall_s * workers
         results["runs"][f"dxcase_{workers}w"] = {
             "wall_s": round(batch.wall_s, 1),
             "kernel_cpu_s": round(cpu, 1),
             "floor_s": round(cpu / cores, 1),
             "overhead_share": round(max(0.0, busy - cpu) / busy, 3),
+            "grader_cpu_s": round(grader_cpu, 1),
+            "workers_and_launchers_cpu_s": round(helpers_cpu, 1),
+            "kernel_alive_not_computing_s": round(
+                sum(o.seconds - o.cpu_seconds for o in measured), 1
+            ),
             "same_scores_as_stock": not (diff := _differences(stock_scores, _scores(d))),
             "score_differences": diff,
             "load_avg_1min_before_after": [round(load, 2), round(os.getloadavg()[0], 2)],
