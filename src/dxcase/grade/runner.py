@@ -101,12 +101,6 @@ class Batch:
     workers: int = 1
     isolated: bool = False
 
-    def by_student(self) -> dict[str, list[Outcome]]:
-        out: dict[str, list[Outcome]] = {}
-        for o in self.outcomes:
-            out.setdefault(o.student, []).append(o)
-        return out
-
     def to_json(self) -> str:
         return json.dumps(
             {
