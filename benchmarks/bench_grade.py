@@ -6,7 +6,8 @@ copy of the course and gradebook. Reports wall times, both ratios of the issue (
 and vs 1.15 x floor, floor = sum of the notebook runs' CPU seconds / cores), the share of
 overhead (wall x workers - kernel CPU, over wall x workers) and where it goes (CPU of the grader
 process; of the workers and sandbox launchers; time kernels were alive but not computing: start,
-waits, CPU taken by others), and whether every per-notebook score is identical. Usage: ``python benchmarks/bench_grade.py [--n 40] [--out benchmarks/results]``.
+waits, CPU taken by others), and whether every per-notebook score is identical.
+Usage: ``python benchmarks/bench_grade.py [--n 40] [--out benchmarks/results]``.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -239,7 +240,7 @@ class Grader:
         self.sandbox = Sandbox(base, hide=self._hidden(), limits=self.limits)
         self.reports: dict[str, Path] = {}
         self._release: dict[str, set[str]] = {}
-        self._left: dict[str, int] = {}  # per learner: outcomes not yet recorded in this batch
+        self._expected: dict[str, int] = {}  # per learner: outcomes this batch records
         self.state_path = course.state_dir / "grading" / assignment / "state.json"
         self.state: dict[str, dict] = (
             json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -482,7 +483,7 @@ class Grader:
                 ) from exc
         expected = scores.notebooks_of(self.course, self.assignment)
         subs = list_submissions(self.course, self.assignment, students)
-        self._left = {}
+        self._expected = {}
         plans: list[_Plan] = []
         for sub in subs:
             wanted = [n for n in expected if not notebooks or n in notebooks]
@@ -492,7 +493,7 @@ class Grader:
                 if force
                 or self.state.get(f"{sub.student}/{n}", {}).get("checksum") != sub.checksum(n)
             ]
-            self._left[sub.student] = len(todo or wanted)
+            self._expected[sub.student] = len(todo or wanted)
             if not todo:
                 for n in wanted:
                     self._record(batch, Outcome(**self.state[f"{sub.student}/{n}"]), saved=True)
@@ -552,11 +553,9 @@ class Grader:
         if not saved:
             self.state[f"{outcome.student}/{outcome.notebook}"] = asdict(outcome)
             write_text_atomic(self.state_path, json.dumps(self.state, ensure_ascii=False, indent=1))
-        self._left[outcome.student] -= 1
-        if self._left[outcome.student] == 0:
-            self._after(
-                outcome.student, [o for o in batch.outcomes if o.student == outcome.student]
-            )
+        mine = [o for o in batch.outcomes if o.student == outcome.student]
+        if len(mine) == self._expected[outcome.student]:
+            self._after(outcome.student, mine)
 
     def _dask_results(self, jobs: Iterator[Job]):
         return _dask_results_impl(self.scheduler, jobs)
@@ -588,7 +587,7 @@ class Grader:
         # biggest notebooks first: the batch ends sooner when long runs start early
         runs.sort(key=lambda t: -t[0].sub.notebooks[t[1]].stat().st_size)
         by_key: dict[str, tuple[_Prepared, Outcome]] = {}
-        ready: list[Outcome] = []  # recorded without a run: missing or unreadable notebooks
+        ready: deque[Outcome] = deque()  # recorded without a run: missing or unreadable
 
         def begin(plan: _Plan) -> None:
             if not plan.begun:
@@ -611,7 +610,7 @@ class Grader:
 
         def record_ready() -> None:
             while ready:
-                self._record(batch, ready.pop(0))
+                self._record(batch, ready.popleft())
                 bar.advance(task)
 
         results = self._results(jobs())
