@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from dxcase.answers.compare import MISTAKE_KINDS, Comparison, Mistake
 from dxcase.author.casefile import CHECKS_SOURCE, Case, case_problem
 from dxcase.check.spec import KINDS, CaseChecks, TaskSpec
 from dxcase.errors import InputError, Problem
@@ -23,8 +24,7 @@ def _text_problems(file: str, where: str, value: Any) -> list[Problem]:
     ]
 
 
-def load_checks(case: Case, lang: str) -> CaseChecks:
-    """Compile ``checks.yaml`` for a release in ``lang``; InputError names every wrong field."""
+def _read_yaml(case: Case) -> tuple[str, dict[str, Any]]:
     path = case.root / CHECKS_SOURCE
     file = str(path)
     if not path.is_file():
@@ -33,6 +33,49 @@ def load_checks(case: Case, lang: str) -> CaseChecks:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise InputError(f"{file}: not valid YAML", [Problem(file, "yaml", str(exc))]) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{file}: expected a mapping", [Problem(file, "checks-field", "expected a mapping")]
+        )
+    return file, data
+
+
+def load_comparisons(case: Case) -> dict[str, Comparison]:
+    """Every task's comparison (kind, tolerance, table layout, mistake rules): the trusted side's
+    part of ``checks.yaml``, never written into a release. Call after :func:`load_checks`."""
+    _, data = _read_yaml(case)
+    return {
+        task_id: comparison_of(task_id, item) for task_id, item in (data.get("tasks") or {}).items()
+    }
+
+
+def comparison_of(task_id: str, item: dict[str, Any]) -> Comparison:
+    visible, tolerance = item.get("visible") or {}, dict(item.get("tolerance") or {})
+    keys = tuple(tolerance.get("keys") or ())
+    return Comparison(
+        task=task_id,
+        kind=item["kind"],
+        tolerance=tolerance,
+        keys=keys,
+        columns=tuple(c for c in visible.get("columns") or () if c not in keys),
+        mistakes=tuple(
+            Mistake(
+                m["kind"],
+                dict(m["message"]),
+                m.get("ratio"),
+                m.get("code"),
+                None if m.get("option") is None else str(m["option"]),
+            )
+            for m in item.get("mistakes") or ()
+        ),
+        too_good_below=visible.get("too_good_below"),
+        comparator=item.get("comparator"),
+    )
+
+
+def load_checks(case: Case, lang: str) -> CaseChecks:
+    """Compile ``checks.yaml`` for a release in ``lang``; InputError names every wrong field."""
+    file, data = _read_yaml(case)
     problems: list[Problem] = []
     texts = data.get("texts") or {}
     for key, value in texts.items():
@@ -118,6 +161,7 @@ def _task(
                 column=f"{where}.solution",
             )
         )
+    problems += _mistake_problems(file, where, item)
     visible = item.get("visible") or {}
     if item["kind"] == "choice" and not (visible.get("options") or visible.get("options_from")):
         problems.append(
@@ -142,6 +186,69 @@ def _task(
         custom=item.get("custom"),
     )
     return spec, problems
+
+
+_MISTAKE_FIELD = {"ratio": "ratio", "alternative": "code", "option": "option"}
+_MISTAKE_KINDS_FOR = {
+    "ratio": ("number",),
+    "flipped_sign": ("number",),
+    "alternative": ("number", "choice", "subset", "dataframe"),
+    "option": ("choice", "subset"),
+}
+
+
+def _mistake_problems(file: str, where: str, item: dict[str, Any]) -> list[Problem]:
+    """Each mistake rule: a known kind that fits the task, its field, a message in ja and en."""
+    rules = item.get("mistakes") or []
+    if not isinstance(rules, list):
+        return [Problem(file, "checks-field", "mistakes is a list", column=f"{where}.mistakes")]
+    problems = []
+    for i, rule in enumerate(rules):
+        at = f"{where}.mistakes[{i}]"
+        if not isinstance(rule, dict) or rule.get("kind") not in MISTAKE_KINDS:
+            problems.append(
+                Problem(
+                    file,
+                    "checks-field",
+                    f"kind must be one of {', '.join(MISTAKE_KINDS)}",
+                    column=f"{at}.kind",
+                )
+            )
+            continue
+        if item.get("kind") not in _MISTAKE_KINDS_FOR[rule["kind"]]:
+            problems.append(
+                Problem(
+                    file,
+                    "checks-field",
+                    f"a {rule['kind']} rule does not fit a {item.get('kind')} task",
+                    column=f"{at}.kind",
+                )
+            )
+        needed = _MISTAKE_FIELD.get(rule["kind"])
+        value = rule.get(needed) if needed else None
+        if needed == "ratio" and (
+            not isinstance(value, int | float) or isinstance(value, bool) or value in (0, 1)
+        ):
+            problems.append(
+                Problem(
+                    file,
+                    "checks-field",
+                    "ratio is a number other than 0 and 1",
+                    column=f"{at}.ratio",
+                )
+            )
+        elif needed == "code" and not (isinstance(value, str) and value.strip()):
+            problems.append(
+                Problem(file, "checks-field", "an alternative rule needs code", column=f"{at}.code")
+            )
+        elif needed == "option" and value is None:
+            problems.append(
+                Problem(
+                    file, "checks-field", "an option rule names the option", column=f"{at}.option"
+                )
+            )
+        problems += _text_problems(file, f"{at}.message", rule.get("message"))
+    return problems
 
 
 def write_checks(case: Case, lang: str, folder: Path) -> None:

@@ -1,8 +1,8 @@
-"""The visible part of each kind of check, and how each kind compares with an expected value.
+"""The visible part of each kind of check: what can be judged without the answer.
 
-A visible check looks only at the learner's value (its type, range, shape and consistency with
-the data) and returns a :class:`Failure` naming a message code, or ``None``. Comparisons take
-the expected value that a grader's hidden part computed; they never need it at release time.
+A visible check looks only at the learner's value (its type, range, shape, plausibility and
+consistency with the data) and returns a :class:`Failure` naming a message code, or ``None``.
+Comparing with the expected value is :func:`dxcase.answers.compare.compare`, on the trusted side.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def check_number(value: Any, visible: dict[str, Any], ctx: dict[str, Any]) -> Fa
         return Failure("below_min", {"min": visible["min"]})
     if "max" in visible and value > visible["max"]:
         return Failure("above_max", {"max": visible["max"]})
+    if "too_good_below" in visible and value < visible["too_good_below"]:
+        return Failure("too_good", {"bound": visible["too_good_below"]})
     return None
 
 
@@ -168,57 +170,3 @@ VISIBLE: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], Failure | Non
     "dataframe": check_dataframe,
     "forecast_file": check_forecast_file,
 }
-
-
-def close(value: float, expected: float, tolerance: dict[str, Any]) -> bool:
-    """``|value − expected| <= max(abs, rel × |expected|)``; exact when no tolerance is given."""
-    allowed = max(
-        float(tolerance.get("abs", 0.0)), float(tolerance.get("rel", 0.0)) * abs(expected)
-    )
-    return abs(float(value) - float(expected)) <= allowed + 1e-12
-
-
-def matches(kind: str, value: Any, expected: Any, tolerance: dict[str, Any]) -> bool:
-    """Whether ``value`` equals ``expected`` for this kind, within the task's tolerance."""
-    if kind == "number":
-        return close(value, expected, tolerance)
-    if kind == "choice":
-        return value == expected
-    if kind == "subset":
-        return set(value) == set(expected)
-    if kind == "dataframe":
-        return _frames_match(value, expected, tolerance)
-    raise ValueError(f"a {kind} task has no exact comparison")
-
-
-def _frames_match(value: Any, expected: Any, tolerance: dict[str, Any]) -> bool:
-    import pandas as pd
-
-    value = value.reset_index() if isinstance(value, pd.Series) else value
-    expected = expected.reset_index() if isinstance(expected, pd.Series) else expected
-    keys, column = tolerance["keys"], tolerance["column"]
-    joined = expected[[*keys, column]].merge(
-        value[[*keys, column]], on=keys, how="left", suffixes=("_expected", "_value")
-    )
-    if len(joined) != len(expected) or joined[f"{column}_value"].isna().any():
-        return False
-    return all(
-        close(v, e, tolerance)
-        for v, e in zip(joined[f"{column}_value"], joined[f"{column}_expected"], strict=True)
-    )
-
-
-def fingerprint(kind: str, expected: Any, tolerance: dict[str, Any]) -> list[Any]:
-    """The expected value as plain JSON data, so a release can be searched for it."""
-    if kind == "number":
-        return [float(expected)]
-    if kind in ("choice",):
-        return [expected]
-    if kind == "subset":
-        return [sorted(map(str, expected))]
-    if kind == "dataframe":
-        import pandas as pd
-
-        frame = expected.reset_index() if isinstance(expected, pd.Series) else expected
-        return [float(v) for v in frame[tolerance["column"]]]
-    return []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import importlib.util
-import json
 import os
 import sys
 import warnings
@@ -13,15 +12,23 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
+from dxcase.answers.channel import EXPORT_ENV, ChannelError, encode, export_payload
+from dxcase.answers.compare import Comparison, compare
+from dxcase.check.cells import CellWatch, watch_cells
 from dxcase.check.events import log_event
-from dxcase.check.kinds import VISIBLE, Failure, fingerprint, matches
+from dxcase.check.kinds import VISIBLE, Failure
 from dxcase.check.spec import CHECKS_FILE, CaseChecks, TaskSpec
 from dxcase.i18n import current_lang, t
 
-Status = Literal["correct", "incorrect", "not_attempted"]
-EXPECTED_LOG_ENV = "DXCASE_EXPECTED_LOG"  # set by `dxcase author validate` to find leaks
+# form_ok: a graded task whose form is right, where nothing here knows the answer (offline)
+Status = Literal["correct", "incorrect", "not_attempted", "form_ok"]
 _MISSING = object()
-_COLORS = {"correct": "#1b7f3b", "incorrect": "#b3261e", "not_attempted": "#6b6b6b"}
+_COLORS = {
+    "correct": "#1b7f3b",
+    "incorrect": "#b3261e",
+    "not_attempted": "#6b6b6b",
+    "form_ok": "#1f5f99",
+}
 
 
 class CheckFailed(AssertionError):
@@ -82,7 +89,11 @@ class Task:
 
     # -- learner-facing -------------------------------------------------------------------
     def check(self) -> Outcome:
-        """Check your answer: not attempted, not yet right (with a pointer), or correct."""
+        """Check your answer: not attempted, not yet right (with a pointer), or correct.
+
+        Practice tasks know their answer. A graded task's answer is not in the release: here
+        the check says what it can know (the form), never that the answer is right.
+        """
         outcome = self._evaluate(_caller_globals(sys._getframe(1)))
         self._log("check", outcome.status)
         return outcome
@@ -118,47 +129,40 @@ class Task:
         )
 
     # -- grader-facing --------------------------------------------------------------------
-    def grade(self, expected: Any = _MISSING) -> None:
-        """Raise :class:`CheckFailed` unless the answer passes (and equals ``expected`` if given).
-
-        nbgrader test cells call ``grade()`` visibly and ``grade(expected=...)`` in their
-        hidden part. Nothing is printed, so the cell's output never costs the learner points.
-        """
+    def grade(self) -> None:
+        """The test cell's call. In a trusted run (grading, answer keys, validation) it exports
+        the learner's current value for the grader to compare with the key outside the kernel;
+        in a learner's own run it only runs the form checks, silently, and raises
+        :class:`CheckFailed` if the form is wrong. It never says an answer is right."""
         namespace = _caller_globals(sys._getframe(1))
-        outcome = self._evaluate(namespace, visible_only=True)
-        if outcome.status != "correct":
-            raise CheckFailed(outcome.message)
-        if expected is _MISSING:
+        if os.environ.get(EXPORT_ENV) == "1":
+            self._export(namespace)
             return
-        self._record_expected(expected)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ok = matches(
-                self.spec.kind, namespace[self.spec.variable], expected, self.spec.tolerance
-            )
-        if not ok:
-            raise CheckFailed(self._message("mismatch"))
+        outcome = self._evaluate(namespace, visible_only=True)
+        if outcome.status == "incorrect":
+            raise CheckFailed(outcome.message)
 
-    def holdout_points(self) -> float:
-        """Points for the learner's holdout forecast file, scored by the case's grader.
+    def _export(self, namespace: dict[str, Any]) -> None:
+        from IPython.display import display
 
-        Only works while grading: the truth folder and the case source come from
-        ``$DXCASE_HOLDOUT_DIR`` and ``$DXCASE_CASE_DIR``, which learners never have.
-        """
-        from dxcase.grade.holdout import score_forecast
-
-        namespace = _caller_globals(sys._getframe(1))
-        truth, case_dir = os.environ.get("DXCASE_HOLDOUT_DIR"), os.environ.get("DXCASE_CASE_DIR")
-        if not truth or not case_dir:
-            raise CheckFailed(t("check_holdout_unavailable", self._tasks.lang))
-        path = self._tasks.root / str(namespace[self.spec.variable])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return score_forecast(Path(case_dir), path, Path(truth)).points
+        value = namespace.get(self.spec.variable, _MISSING)
+        if value is _MISSING or value is Ellipsis or self._tasks.watch.error_of(self.spec.variable):
+            value = None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                form = encode(self.spec.kind, value)
+        except ChannelError:
+            form = None
+        display(export_payload(self.spec.id, form), raw=True)
 
     # -- internals ------------------------------------------------------------------------
     def _evaluate(self, namespace: dict[str, Any], visible_only: bool = False) -> Outcome:
         spec, lang = self.spec, self._tasks.lang
+        error = self._tasks.watch.error_of(spec.variable)
+        if error is not None:
+            status = "not_attempted" if error[0] == "NotImplementedError" else "incorrect"
+            return Outcome(spec.id, status, _cell_error_message(error, lang), lang)
         value = namespace.get(spec.variable, _MISSING)
         if value is _MISSING or value is None or value is Ellipsis:
             return Outcome(spec.id, "not_attempted", self._message("not_attempted"), lang)
@@ -175,8 +179,9 @@ class Task:
             return Outcome(
                 spec.id, "incorrect", self._message(failure.code, **failure.fields), lang
             )
-        done = "check_correct" if spec.practice else "check_passed"
-        return Outcome(spec.id, "correct", t(done, lang), lang)
+        if spec.practice:
+            return Outcome(spec.id, "correct", t("check_correct", lang), lang)
+        return Outcome(spec.id, "form_ok", t("check_form_ok", lang), lang)
 
     def _visible(self, value: Any, namespace: dict[str, Any]) -> Failure | None:
         ctx = {"data_dir": self._tasks.data_dir, "namespace": namespace, "root": self._tasks.root}
@@ -187,13 +192,24 @@ class Task:
         return failure
 
     def _compare_with_solution(self, value: Any, namespace: dict[str, Any]) -> Failure | None:
-        """Practice tasks publish their solution, so the check can run it and compare exactly."""
+        """Practice tasks publish their solution, so the check runs it and compares, with the
+        same comparison the grader uses."""
         scratch = dict(namespace)
         exec(compile(self.spec.solution or "", f"<solution {self.spec.id}>", "exec"), scratch)
-        expected = scratch[self.spec.variable]
-        if matches(self.spec.kind, value, expected, self.spec.tolerance):
-            return None
-        return Failure("mismatch")
+        kind = self.spec.kind
+        comparison = Comparison(
+            self.spec.id,
+            kind,
+            self.spec.tolerance,
+            keys=tuple(self.spec.tolerance.get("keys") or ()),
+            columns=tuple(self.spec.visible.get("columns") or ()),
+        )
+        try:
+            mine = encode(kind, value)
+        except ChannelError:
+            return Failure("mismatch")
+        verdict = compare(comparison, mine, encode(kind, scratch[self.spec.variable]))
+        return None if verdict.correct else Failure("mismatch")
 
     def _message(self, code: str, **fields: Any) -> str:
         lang = self._tasks.lang
@@ -202,17 +218,6 @@ class Task:
         return (
             _text(custom, lang).format(**fields) if custom else t(f"check_{code}", lang, **fields)
         )
-
-    def _record_expected(self, expected: Any) -> None:
-        path = os.environ.get(EXPECTED_LOG_ENV)
-        if not path:
-            return
-        record = {
-            "task": self.spec.id,
-            "values": fingerprint(self.spec.kind, expected, self.spec.tolerance),
-        }
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
     def _log(self, event: str, outcome: str, **extra: object) -> None:
         log_event(self._tasks.root, self._tasks.case, self.spec.id, event, outcome, **extra)
@@ -229,6 +234,7 @@ class Tasks:
         self._checks = checks
         self._tasks = {k: Task(v, self) for k, v in checks.tasks.items()}
         self._custom_module: Any = None
+        self.watch: CellWatch = watch_cells({v.variable for v in checks.tasks.values()})
 
     def __getitem__(self, task_id: str) -> Task:
         if task_id not in self._tasks:
@@ -277,6 +283,18 @@ def load_tasks(
     chosen = current_lang(lang or os.environ.get("DXCASE_LANG") or checks.lang)
     data = None if data_dir is None else (root / data_dir).resolve()
     return Tasks(checks, root, chosen, data)
+
+
+def _cell_error_message(error: tuple[str, str], lang: str) -> str:
+    """What a beginner needs to read when the answer cell raised: the error and a pointer."""
+    ename, evalue = error
+    if ename == "NotImplementedError":
+        return t("check_stub_left", lang)
+    key = f"check_explain_{ename}"
+    from dxcase.i18n import catalog
+
+    explain = t(key, lang) if key in catalog() else t("check_explain_other", lang)
+    return t("check_cell_error", lang, ename=ename, evalue=evalue[:120], explain=explain)
 
 
 def _caller_globals(frame: FrameType | None) -> dict[str, Any]:
