@@ -215,11 +215,11 @@ def test_practice_solutions_are_public_but_graded_solutions_stay_secret():
         [
             answer("q1_1_answer", "", "planning_horizon = 3"),
             answer("q1_2_answer", "", "granularity = 'part_month'"),
-            test("q1_2", 1, "q1_2.grade()", "q1_2.grade(expected='part_month')"),
+            test("q1_2", 1),
         ]
     )
     every = {s.text for s in secret_lines(nb, "01")}
     assert {"planning_horizon = 3", "granularity = 'part_month'"} <= every
     public = {s.text for s in secret_lines(nb, "01", public={"q1_1_answer"})}
     assert "planning_horizon = 3" not in public
-    assert {"granularity = 'part_month'", "q1_2.grade(expected='part_month')"} <= public
+    assert "granularity = 'part_month'" in public

@@ -69,11 +69,15 @@ def test_cohort_of_six(tmp_path):
     assert strong_wmape is not None and f"WMAPE は {strong_wmape:.3f}" in strong_fb
     en = next(x for x in learners if x.lang == "en")
     assert "Your graded work" in (root / "feedback" / en.id / CASE / "feedback.html").read_text()
-    # a notebook the grader wrote keeps the hidden tests for facilitators only
+    # test cells hold no test code: the grader's verdict is their only output
     graded = nbformat.read(
-        str(root / "autograded" / "l000_strong" / CASE / "02_requirements.ipynb"), as_version=4
+        str(root / "autograded" / "l001_average" / CASE / "01_business_issue.ipynb"), as_version=4
     )
-    assert any("HIDDEN TESTS" in c.source for c in graded.cells)
+    tests = [c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    assert tests and all(c.source.strip().endswith(".grade()") for c in tests)
+    assert all(len(c.outputs) == 1 for c in tests)
+    assert not (root / "release" / CASE / "keys").exists()
+    assert any((root / "dxcase" / "keys" / CASE).glob("*.json"))
 
     # export and similarity
     n = export_csv(course, tmp_path / "grades.csv")

@@ -104,6 +104,13 @@ class Verdict:
 Comparator = Callable[[Any, Any, dict[str, Any]], bool]
 
 
+def rule_id(code: str) -> str:
+    """An alternative rule's stable id: a hash of its snippet (rules may be reordered)."""
+    import hashlib
+
+    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()[:12]
+
+
 def compare(
     comparison: Comparison,
     value: Any,
@@ -111,8 +118,8 @@ def compare(
     alternatives: dict[str, Any] | None = None,
     comparators: Path | None = None,
 ) -> Verdict:
-    """Compare ``value`` with ``key`` (both JSON forms); ``alternatives`` holds, by rule index,
-    what each alternative snippet computed on the same variant. ``comparators`` is the case
+    """Compare ``value`` with ``key`` (both JSON forms); ``alternatives`` holds, by
+    :func:`rule_id`, what each alternative snippet computed on the same variant. ``comparators`` is the case
     source's ``comparators.py``, for custom tasks (never a file that was submitted)."""
     if value is None:
         return Verdict("not_attempted", "not_attempted")
@@ -147,6 +154,9 @@ def rule_matches_key(
     same = _matcher(comparison, None)
     if rule.kind == "option":
         return False
+    if rule.kind == "alternative":
+        wrong = alternatives.get(rule_id(rule.code or ""))
+        return wrong is not None and _equal_to_key(same, wrong, key)
     return _rule_matches(comparison, rule, index, key, key, alternatives, same)
 
 
@@ -181,7 +191,7 @@ def _rule_matches(
         if rule.kind == "flipped_sign" and _is_number(key):
             return key != 0 and same(value, -key)
         if rule.kind == "alternative":
-            wrong = alternatives.get(str(index))
+            wrong = alternatives.get(rule_id(rule.code or ""))
             return wrong is not None and not _equal_to_key(same, wrong, key) and same(value, wrong)
         if rule.kind == "option":
             return _option_wrong(comparison.kind, rule.option, value, key)
@@ -298,3 +308,12 @@ def load_comparator(path: Path | None, name: str) -> Comparator:
     if not callable(func):
         raise ValueError(f"{path} has no function {name!r}")
     return func
+
+
+def describe(verdict: Verdict, lang: str) -> str:
+    """The learner-facing text of a verdict: the rule's own message, else the code's."""
+    from dxcase.i18n import t
+
+    if verdict.message:
+        return verdict.message.get(lang) or verdict.message.get("ja") or ""
+    return t(f"answer_{verdict.code}", lang, **verdict.fields)

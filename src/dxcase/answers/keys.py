@@ -25,7 +25,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from dxcase.answers.channel import ALTERNATIVE_MIME, EXPORT_ENV, read_export
-from dxcase.answers.compare import Comparison
+from dxcase.answers.compare import Comparison, rule_id
 from dxcase.atomic import write_text_atomic
 from dxcase.errors import DxcaseError
 
@@ -83,11 +83,6 @@ class AnswerKey:
         return cls(
             data["case"], data["digest"], data["variant"], tasks, list(data.get("problems") or [])
         )
-
-
-def rule_id(code: str) -> str:
-    """A mistake rule's stable id: a hash of its snippet (rules may be reordered)."""
-    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()[:12]
 
 
 def library_versions() -> dict[str, str]:

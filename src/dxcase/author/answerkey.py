@@ -46,7 +46,9 @@ class KeyInputs:
         return cls(case, notebooks, graded, variables)
 
     def digest(self, data_dir: Path) -> str:
-        return key_digest(self.notebooks, self.comparisons, self.variables, variant_identity(data_dir))
+        return key_digest(
+            self.notebooks, self.comparisons, self.variables, variant_identity(data_dir)
+        )
 
 
 def variant_identity(data_dir: Path) -> dict[str, Any]:
@@ -97,3 +99,39 @@ def ensure_key(
         )
     store_key(keys_dir, key)
     return key
+
+
+def ensure_keys(
+    inputs: KeyInputs,
+    data_dirs: list[Path],
+    keys_dir: Path,
+    workers: int = 1,
+    progress: bool = True,
+) -> list[AnswerKey]:
+    """Keys for several variants, computed side by side (each in its own kernels) with a
+    progress bar; cached ones are read at once. Thread count per kernel: cores / workers."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    todo = [d for d in data_dirs if load_key(keys_dir, inputs.case.slug, inputs.digest(d)) is None]
+    workers = max(1, min(workers, len(todo) or 1))
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    columns = [
+        TextColumn("[bold]answer keys {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, disable=not progress or not todo) as bar:
+        task = bar.add_task(inputs.case.slug, total=len(todo))
+
+        def one(data_dir: Path) -> AnswerKey:
+            key = ensure_key(inputs, data_dir, keys_dir, threads=threads)
+            if data_dir in todo:
+                bar.advance(task)
+            return key
+
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(one, data_dirs))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from nbformat import NotebookNode
 from nbformat import v4 as nbf
 
-from dxcase.author.notebooks import HIDDEN, SOLUTION
+from dxcase.author.notebooks import SOLUTION
 
 
 def _nbgrader(
@@ -60,11 +60,10 @@ def answer(grade_id: str, given: str, solution: str) -> NotebookNode:
     return _nbgrader(nbf.new_code_cell(body), grade_id, grade=False, solution=True, locked=False)
 
 
-def test(task: str, points: float, visible: str, hidden: str = "") -> NotebookNode:
-    """The autograded test cell of ``task`` (grade id = task id); ``hidden`` stays in the source."""
-    body = visible.strip()
-    if hidden.strip():
-        body += f"\n{HIDDEN[0]}\n{hidden.strip()}\n{HIDDEN[1]}"
+def test(task: str, points: float) -> NotebookNode:
+    """The autograded test cell of ``task`` (grade id = task id): it only hands the learner's
+    value to the grader, which compares it with the answer key outside the kernel."""
+    body = f"{task}.grade()"
     return _nbgrader(
         nbf.new_code_cell(body), task, grade=True, solution=False, locked=True, points=points
     )

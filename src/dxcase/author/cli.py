@@ -70,14 +70,26 @@ def build(case_dir: str, lang: str, out_dir: str | None) -> None:
     is_flag=True,
     help="Fail on run time over the limit even when other work loads the machine (by default that is a warning).",
 )
-def validate(case_dir: str, as_json: bool, keep: str | None, strict_limits: bool) -> None:
-    """Prove CASE_DIR works: solutions pass, releases fail the tests, nothing secret leaks,
-    both languages build, and each notebook stays within its time and memory limits."""
+@click.option(
+    "--variants",
+    type=click.IntRange(1, 20),
+    default=3,
+    show_default=True,
+    help="Dataset variants to compute answer keys on (the report says which answers are the same on all).",
+)
+def validate(
+    case_dir: str, as_json: bool, keep: str | None, strict_limits: bool, variants: int
+) -> None:
+    """Prove CASE_DIR works: the solutions give every task's answer key, mistake rules never
+    match the right answer, releases give no expected value, nothing secret leaks, both
+    languages build, and each notebook stays within its time and memory limits."""
     from dxcase.author.validate import validate_case
 
     echo = (lambda m: click.echo(m, err=True)) if as_json else click.echo
     keep_dir = Path(keep) if keep else None
-    result = validate_case(case_dir, echo=echo, keep=keep_dir, strict_limits=strict_limits)
+    result = validate_case(
+        case_dir, echo=echo, keep=keep_dir, strict_limits=strict_limits, variants=variants
+    )
     if as_json:
         click.echo(result.to_json())
     else:

@@ -1,11 +1,13 @@
 """``dxcase author validate``: prove a case works, and say exactly what failed.
 
-1. every source notebook runs top to bottom on the case's dataset variant;
-2. every autograded cell gives full points on the solution;
-3. the release, run as it is (hidden tests put back, as the grader does), scores zero on every
-   autograded cell and errors only where learners must write code;
-4. no secret reaches any release file (solution and hidden-test lines, expected values of
-   graded tasks, holdout truth, keys);
+1. every source notebook runs top to bottom on the case's dataset variant, and its values are
+   the answer key: every graded task exports one, every mistake rule's snippet runs and no
+   rule matches the right answer;
+2. the answer keys on a few more variants say which tasks have the same answer everywhere;
+3. the release, run as it is, gives no task's expected value and errors only where learners
+   must write code;
+4. no secret reaches any release file (solution lines, expected values of graded tasks,
+   holdout truth, keys);
 5. case.yaml, checks, rubric and dataset references resolve; both languages build, with
    identical code and grade cells, and no text missing in either;
 6. each notebook's run time and peak memory are reported and checked against case.yaml.
@@ -25,13 +27,17 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
-from nbgrader.utils import determine_grade
 
+from dxcase.answers.channel import EXPORT_ENV, read_export
+from dxcase.answers.compare import Comparison, compare, rule_id, rule_matches_key
+from dxcase.answers.keys import TaskKey, collect, key_notebook
+from dxcase.author.answerkey import KeyInputs
 from dxcase.author.build import build_release, stage_source
 from dxcase.author.casefile import Case, case_problem, load_case
 from dxcase.author.checksfile import load_checks
 from dxcase.author.leaks import find_leaks, holdout_fingerprints
 from dxcase.author.notebooks import (
+    HIDDEN,
     SOLUTION,
     is_autograder_test,
     is_solution_cell,
@@ -42,7 +48,6 @@ from dxcase.author.notebooks import (
     secret_lines,
 )
 from dxcase.check.events import EVENTS_ENV
-from dxcase.check.task import EXPECTED_LOG_ENV
 from dxcase.errors import DxcaseError, InputError, Problem, ProblemList
 from dxcase.i18n import LANGS
 from dxcase.kernels import RunResult, run_notebook
@@ -71,6 +76,7 @@ class Validation:
     points: dict[str, float] = field(default_factory=dict)
     work: Path | None = None  # kept work folder (releases, executed notebooks), if asked
     strict_limits: bool = False  # judge run time even when other work loads the machine
+    key_variation: dict[str, int] = field(default_factory=dict)  # task -> variants that differ
 
     @property
     def ok(self) -> bool:
@@ -83,6 +89,7 @@ class Validation:
                 "ok": self.ok,
                 "runs": [r.__dict__ for r in self.runs],
                 "points": self.points,
+                "key_variation": self.key_variation,
                 "problems": json.loads(self.problems.to_json())["problems"],
             },
             ensure_ascii=False,
@@ -95,6 +102,7 @@ def validate_case(
     echo: Echo = lambda _: None,
     keep: Path | None = None,
     strict_limits: bool = False,
+    variants: int = 3,
 ) -> Validation:
     """Run every step; problems are collected, not raised, so the report lists them all."""
     case_dir = Path(case_dir)
@@ -116,7 +124,7 @@ def validate_case(
         work.mkdir(parents=True, exist_ok=True)
         result.work = work
     try:
-        _dynamic_checks(case, sources, work, result, echo)
+        _dynamic_checks(case, sources, work, result, echo, variants)
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -206,6 +214,14 @@ def _grade_cell_checks(case: Case, sources: dict[str, NotebookNode], problems: P
                     )
                 )
             seen[grade_id] = f"{name} cell {index}"
+            if is_autograder_test(cell) and HIDDEN[0] in cell.source:
+                problems.add(
+                    Problem(
+                        path,
+                        "hidden-tests",
+                        f"cell {index} ({grade_id}): hidden tests left the case format; the answer key comes from the solution (a test cell is `{grade_id}.grade()`, mistakes go to checks.yaml)",
+                    )
+                )
             if is_autograder_test(cell):
                 tests[grade_id] = name
                 points[grade_id] = float(meta.get("points", 0))
@@ -260,7 +276,12 @@ def _grade_cell_checks(case: Case, sources: dict[str, NotebookNode], problems: P
 
 
 def _dynamic_checks(
-    case: Case, sources: dict[str, NotebookNode], work: Path, result: Validation, echo: Echo
+    case: Case,
+    sources: dict[str, NotebookNode],
+    work: Path,
+    result: Validation,
+    echo: Echo,
+    variants: int = 3,
 ) -> None:
     problems = result.problems
     echo("[2/6] building the release in ja and en (nbgrader generate_assignment)")
@@ -273,33 +294,29 @@ def _dynamic_checks(
 
     use = case.dataset
     echo(f"[3/6] generating dataset {use.name} (seed {use.seed})")
-    from dxcase.data.generate import generate_variant
-
-    data, holdout = work / "data", work / "holdout"
-    generate_variant(
-        use.name,
-        seed=use.seed,
-        overrides=dict(use.params),
-        out_dir=data,
-        holdout_dir=holdout,
-        overwrite=True,
-    )
-    expected_log = work / "expected.jsonl"
+    data, holdout = _variant(case, use.seed, work)
     env = {
         EVENTS_ENV: "0",
-        EXPECTED_LOG_ENV: str(expected_log),
-        "DXCASE_HOLDOUT_DIR": str(holdout),
-        "DXCASE_CASE_DIR": str(case.root.resolve()),
+        EXPORT_ENV: "1",
         "MPLBACKEND": "agg",
     }
     params = {use.parameter: str(data)}
     timeout = max(10 * case.limits.seconds, 300)
+    inputs = KeyInputs.of(case)
 
-    echo("[4/6] running the solution notebooks")
+    echo("[4/6] running the solution notebooks (their values are the answer key)")
     solution_dir = work / "solution"
     stage_source(case, "ja", solution_dir)
+    key_tasks: dict[str, TaskKey] = {}
     for name, nb in sources.items():
-        run = run_notebook(nb, solution_dir, params, env, case.limits.cores, timeout)
+        run = run_notebook(
+            key_notebook(nb, inputs.comparisons, inputs.variables),
+            solution_dir,
+            params,
+            env,
+            case.limits.cores,
+            timeout,
+        )
         _record(result, case, name, "solution", run, echo)
         path = str(case.root / f"{name}.ipynb")
         for err in run.errors:
@@ -313,29 +330,31 @@ def _dynamic_checks(
         if run.failure:
             problems.add(Problem(path, "solution-fails", run.failure))
         problems.extend(glyph_problems(run.notebook, path))
-        for index, cell in enumerate(run.notebook.cells):
+        graded = [
+            nbformat_meta["grade_id"]
+            for c in run.notebook.cells
+            if is_autograder_test(c) and (nbformat_meta := nbgrader_meta(c))
+        ]
+        found, why = collect(run.notebook, graded)
+        key_tasks.update(found)
+        for problem in why:
+            problems.add(Problem(path, "solution-not-full-points", problem))
+        for cell in run.notebook.cells:
             if is_autograder_test(cell):
-                score, max_points = determine_grade(cell)
-                result.points[nbgrader_meta(cell)["grade_id"]] = max_points
-                if score is None or score < max_points:
-                    problems.add(
-                        Problem(
-                            path,
-                            "solution-not-full-points",
-                            f"cell {index} ({nbgrader_meta(cell)['grade_id']}): the solution scores {score} of {max_points}",
-                        )
-                    )
+                result.points[nbgrader_meta(cell)["grade_id"]] = float(
+                    nbgrader_meta(cell).get("points", 0)
+                )
+    problems.extend(_rule_problems(case, inputs, key_tasks))
 
-    echo("[5/6] running the untouched release as the grader would (hidden tests restored)")
-    env_release = {k: v for k, v in env.items() if k != EXPECTED_LOG_ENV}
+    echo("[5/6] running the untouched release as the grader would")
+    env_release = dict(env)
     for lang in LANGS[:1]:
         run_dir = work / f"release-run-{lang}"
         shutil.copytree(releases[lang], run_dir)
-        for name, source in sources.items():
+        for name in sources:
             release_nb = nbformat.read(str(run_dir / f"{name}.ipynb"), as_version=4)
-            restored = restore_hidden_tests(release_nb, source)
             run = run_notebook(
-                restored,
+                release_nb,
                 run_dir,
                 params,
                 env_release,
@@ -344,20 +363,104 @@ def _dynamic_checks(
                 allow_errors=True,
             )
             _record(result, case, name, "release", run, echo, check_limits=False)
-            problems.extend(_release_problems(case, name, source, run))
+            problems.extend(_release_problems(case, name, sources[name], run, inputs, key_tasks))
+
+    if variants > 1:
+        echo(
+            f"[5/6] answer keys on {variants - 1} more variant(s): which answers differ by variant"
+        )
+        result.key_variation = _key_variation(case, inputs, key_tasks, work, variants, echo)
 
     echo("[6/6] searching every release file for secrets")
     public = {f"{task}_answer" for task in case.practice}  # practice solutions ship on purpose
     secrets = [s for name, nb in sources.items() for s in secret_lines(nb, name, public=public)]
-    expected: dict[str, list[object]] = {}
-    if expected_log.is_file():
-        for line in expected_log.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            expected.setdefault(record["task"], []).extend(record["values"])
+    expected = {
+        t: fingerprint(inputs.comparisons[t], k.value)
+        for t, k in key_tasks.items()
+        if t in inputs.comparisons
+    }
     keys = [os.environ.get("DXCASE_COHORT_KEY", ""), os.environ.get("DXCASE_ANON_KEY", "")]
     lines = holdout_fingerprints(holdout)
     for release in releases.values():
         problems.extend(find_leaks(release, secrets, expected, lines, keys))
+
+
+def _variant(case: Case, seed: int, work: Path) -> tuple[Path, Path]:
+    from dxcase.data.generate import generate_variant
+
+    use = case.dataset
+    data, holdout = work / f"data-{seed}", work / f"holdout-{seed}"
+    generate_variant(
+        use.name,
+        seed=seed,
+        overrides=dict(use.params),
+        out_dir=data,
+        holdout_dir=holdout,
+        overwrite=True,
+    )
+    return data, holdout
+
+
+def fingerprint(comparison: Comparison, value: object) -> list[object]:
+    """An expected value as the plain values a release could be searched for."""
+    if comparison.kind == "number" and isinstance(value, int | float):
+        return [float(value)]
+    if comparison.kind == "dataframe" and isinstance(value, dict):
+        return [
+            float(r[c])
+            for r in value.get("records", [])
+            for c in comparison.columns
+            if isinstance(r.get(c), int | float) and not isinstance(r.get(c), bool)
+        ]
+    return []  # choices and subsets are among the options learners see
+
+
+def _rule_problems(case: Case, inputs: KeyInputs, key: dict[str, TaskKey]) -> list[Problem]:
+    """A mistake rule that fires on the right answer, or whose snippet gave nothing."""
+    found = []
+    checks = str(case.root / "checks.yaml")
+    for task, comparison in inputs.comparisons.items():
+        if task not in key:
+            continue
+        alternatives = key[task].alternatives
+        for index, rule in enumerate(comparison.mistakes):
+            where = f"tasks.{task}.mistakes[{index}]"
+            if rule.code and alternatives.get(rule_id(rule.code)) is None:
+                message = "the snippet gave no value on this variant"
+                found.append(Problem(checks, "mistake-snippet", message, column=where))
+            if rule_matches_key(comparison, index, key[task].value, alternatives):
+                message = "this rule also matches the right answer on this variant"
+                found.append(Problem(checks, "mistake-matches-key", message, column=where))
+    return found
+
+
+def _key_variation(
+    case: Case, inputs: KeyInputs, base: dict[str, TaskKey], work: Path, variants: int, echo: Echo
+) -> dict[str, int]:
+    """Per task: on how many of the other variants the expected value differs from this one's."""
+    from dxcase.author.answerkey import ensure_key
+
+    differ = {task: 0 for task in base}
+    for offset in range(1, variants):
+        seed = case.dataset.seed + offset
+        data, _ = _variant(case, seed, work)
+        other = ensure_key(inputs, data, work / "keys", threads=case.limits.cores)
+        for task, entry in base.items():
+            comparison = inputs.comparisons.get(task)
+            if comparison is None or comparison.kind == "forecast_file":
+                continue
+            theirs = other.tasks.get(task)
+            if theirs is None or not compare(comparison, theirs.value, entry.value).correct:
+                differ[task] += 1
+    same = sorted(
+        t
+        for t, n in differ.items()
+        if n == 0 and inputs.comparisons.get(t) and inputs.comparisons[t].kind != "forecast_file"
+    )
+    echo(
+        f"  tasks with the same answer on all {variants} variants (copyable): {', '.join(same) or 'none'}"
+    )
+    return differ
 
 
 def glyph_problems(nb: NotebookNode, path: str) -> list[Problem]:
@@ -378,32 +481,34 @@ def glyph_problems(nb: NotebookNode, path: str) -> list[Problem]:
     return found
 
 
-def restore_hidden_tests(release: NotebookNode, source: NotebookNode) -> NotebookNode:
-    """Put the source's test cells (with hidden tests) back, by grade id, as autograde does."""
-    tests = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if is_autograder_test(c)}
-    out = nbformat.from_dict(release)
-    for cell in out.cells:
-        if is_autograder_test(cell) and nbgrader_meta(cell).get("grade_id") in tests:
-            cell.source = tests[nbgrader_meta(cell)["grade_id"]]
-    return out
-
-
-def _release_problems(case: Case, name: str, source: NotebookNode, run: RunResult) -> list[Problem]:
+def _release_problems(
+    case: Case,
+    name: str,
+    source: NotebookNode,
+    run: RunResult,
+    inputs: KeyInputs,
+    key: dict[str, TaskKey],
+) -> list[Problem]:
     path = f"release {name}.ipynb"
     found = []
     learner_names = _solution_names(source)
     for index, cell in enumerate(run.notebook.cells):
-        if is_autograder_test(cell):
-            score, max_points = determine_grade(cell)
-            if score:
-                gid = nbgrader_meta(cell)["grade_id"]
-                found.append(
-                    Problem(
-                        path,
-                        "test-passes-on-release",
-                        f"cell {index} ({gid}): scores {score} of {max_points} before the learner has done anything; the test cannot fail",
-                    )
+        task = nbgrader_meta(cell).get("grade_id") if is_autograder_test(cell) else None
+        if task is None or task not in key or task not in inputs.comparisons:
+            continue
+        exported, value, _ = read_export(cell.get("outputs", []))
+        if (
+            exported
+            and value is not None
+            and compare(inputs.comparisons[task], value, key[task].value).correct
+        ):
+            found.append(
+                Problem(
+                    path,
+                    "test-passes-on-release",
+                    f"cell {index} ({task}): the untouched release already gives the expected value; the task cannot fail",
                 )
+            )
     for err in run.errors:
         cell = run.notebook.cells[err.index]
         if is_solution_cell(cell) or is_autograder_test(cell):

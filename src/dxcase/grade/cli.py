@@ -45,8 +45,43 @@ def assign_cmd(course: Path, assignment: str, duedate: str | None, db_url: str |
     """nbgrader generate_assignment with the gradebook (and a due date)."""
     from dxcase.grade.course import generate_assignment, open_course
 
-    generate_assignment(open_course(course, db_url), assignment, duedate)
+    c = open_course(course, db_url)
+    generate_assignment(c, assignment, duedate)
     click.echo(f"{assignment}: in the gradebook")
+    _make_keys(c, assignment)
+
+
+def _make_keys(course, assignment: str, workers: int | None = None) -> None:
+    """Answer keys of every variant the roster hands out (a dxcase case only)."""
+    import os
+
+    from dxcase.grade.keys import course_keys
+    from dxcase.grade.runner import case_for
+
+    case = case_for(assignment)
+    if case is None or not case.datasets:
+        return
+    keys = course_keys(course, case, workers=workers or os.cpu_count() or 1)
+    for variant, key in keys.items():
+        click.echo(f"answer key for {variant.name}: {len(key.tasks)} task(s)")
+        for problem in key.problems:
+            click.echo(f"  problem: {problem}", err=True)
+    if any(k.problems for k in keys.values()):
+        raise SystemExit(1)
+
+
+@grade.command("keys")
+@COURSE
+@click.argument("assignment")
+@click.option(
+    "--workers", type=int, default=None, help="Variants computed at once (default: cores)."
+)
+@DB
+def keys_cmd(course: Path, assignment: str, workers: int | None, db_url: str | None) -> None:
+    """Compute (or refresh) the answer keys of ASSIGNMENT for every variant of the roster."""
+    from dxcase.grade.course import open_course
+
+    _make_keys(open_course(course, db_url), assignment, workers)
 
 
 @grade.command("collect")

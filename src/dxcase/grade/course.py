@@ -48,6 +48,11 @@ class Course:
     def state_dir(self) -> Path:
         return self.root / "dxcase"
 
+    @property
+    def keys_dir(self) -> Path:
+        """Answer keys: read by the trusted side only (the grader, the checker service)."""
+        return self.state_dir / "keys"
+
     def submitted(self, student: str, assignment: str) -> Path:
         return self.root / "submitted" / student / assignment
 
@@ -152,13 +157,25 @@ def generate_assignment(course: Course, assignment: str, duedate: str | None = N
         raise DxcaseError(f"nbgrader generate_assignment {assignment} failed:\n{tail}")
 
 
+def variant_name(use: DatasetUse, seed: int) -> str:
+    """The folder name of a variant: dataset and seed, plus a digest of non-default params."""
+    if not use.params:
+        return f"{use.name}-{seed}"
+    import hashlib
+    import json
+
+    blob = json.dumps(dict(use.params), sort_keys=True, default=str).encode("utf-8")
+    return f"{use.name}-{seed}-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
 def ensure_variant(course: Course, use: DatasetUse, seed: int) -> Path:
     """The course's copy of a dataset variant: ``data/`` for learners, ``holdout/`` truth.
 
-    Generated once, under
-    ``COURSE/dxcase/variants/<dataset>-<seed>/``; graders and the hub's release share it.
+    Generated once, under ``COURSE/dxcase/variants/<dataset>-<seed>[-<params digest>]/``
+    (a change of the case's dataset parameters makes a new variant); graders and the hub's
+    release share it.
     """
-    variant = course.state_dir / "variants" / f"{use.name}-{seed}"
+    variant = course.state_dir / "variants" / variant_name(use, seed)
     if not (variant / "data").is_dir():
         from dxcase.data.generate import generate_variant
 

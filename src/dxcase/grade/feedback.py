@@ -33,14 +33,14 @@ def _cell_message(cell, lang: str) -> tuple[str, str]:
         return "", ""
     err = errors[-1]
     ename = str(err.get("ename", ""))
+    if ename == scores.INCORRECT:  # the grader's comparison with the answer key
+        return "fail", str(err.get("evalue", ""))[:400]
     if ename == "CheckFailed":
         return "fail", t("gr_fb_msg_check", lang, message=str(err.get("evalue", ""))[:400])
     if ename == scores.NOT_RUN:
         return "fail", t("gr_fb_msg_notrun", lang)
     if ename == "CellTimeoutError":
         return "fail", t("gr_fb_msg_timeout", lang)
-    if ename == "Tampering":
-        return "fail", t("gr_fb_msg_tamper", lang)
     if ename == "HoldoutNotScored":
         reason = str(err.get("evalue", ""))
         reason = reason.split(": ", 1)[-1] if reason.startswith("/") else reason  # no paths

@@ -1,11 +1,14 @@
 """``dxcase grade run``: autograde an assignment's submissions in parallel, sandboxed.
 
 The grader process prepares each notebook run (nbgrader's sanitizing against the gradebook,
-static tamper scan, the holdout test's hidden part swapped for a marker, a private run folder
-for the learner's OS user), hands runs to a pool of workers (local processes, or a Dask cluster
-with ``scheduler``), and records each result as it arrives: holdout scored here, outside the
-sandbox, grades written to the gradebook by nbgrader's own preprocessors, the autograded
-notebook saved, progress and state updated. Runs already graded (same notebook bytes and
+which restores every test cell from its master copy; a private run folder for the learner's OS
+user), hands runs to a pool of workers (local processes, or a Dask cluster with
+``scheduler``), and records each result as it arrives. For a dxcase case, no test code runs in
+the learner's kernel: each test cell only exports the learner's value, and this process
+compares it with the answer key of the learner's variant (:mod:`dxcase.answers`), scores the
+holdout forecast file against the truth, and sets each test cell's outcome before nbgrader's
+own preprocessors write the grades to the gradebook; the autograded notebook is saved,
+progress and state updated. Runs already graded (same notebook bytes and
 submission time) are skipped unless ``force``, so an interrupted batch resumes; one failed run
 never stops the others and is recorded with its reason.
 """
@@ -30,10 +33,13 @@ from typing import Any
 
 import nbformat
 
+from dxcase.answers.channel import EXPORT_ENV, read_export
+from dxcase.answers.compare import Verdict, compare, describe
+from dxcase.answers.keys import AnswerKey
 from dxcase.atomic import write_text_atomic
 from dxcase.errors import DxcaseError
-from dxcase.grade import scores, tamper
-from dxcase.grade.course import Course, ensure_variant
+from dxcase.grade import scores
+from dxcase.grade.course import Course
 from dxcase.grade.intake import Submission, list_submissions
 from dxcase.grade.sandbox import Limits, Sandbox, give, kernel_env
 
@@ -208,8 +214,6 @@ class _Prepared:
     sub: Submission
     nb_name: str
     checksum: str
-    findings: list[tamper.Finding]
-    holdout: bool
 
 
 class Grader:
@@ -234,13 +238,14 @@ class Grader:
         self.scheduler = scheduler
         self.echo = echo
         self.progress = progress
-        self.case = _case_for(assignment)
+        self.case = case_for(assignment)
         self._own_base = work_dir is None  # a temporary work area is removed after the run
         base = Path(work_dir or tempfile.mkdtemp(prefix="dxcase-grade-"))
         self.sandbox = Sandbox(base, hide=self._hidden(), limits=self.limits)
         self.reports: dict[str, Path] = {}
         self._release: dict[str, set[str]] = {}
         self._expected: dict[str, int] = {}  # per learner: outcomes this batch records
+        self._keys: dict[Path, AnswerKey] = {}  # variant folder -> its answer key
         self.state_path = course.state_dir / "grading" / assignment / "state.json"
         self.state: dict[str, dict] = (
             json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -268,15 +273,13 @@ class Grader:
         return hide
 
     # -- preparation ----------------------------------------------------------------------
-    def _data_for(self, student: str) -> tuple[dict[str, str], Path | None]:
-        """Parameters (the learner's dataset variant) and that variant's holdout truth."""
+    def _data_for(self, student: str) -> dict[str, str]:
+        """Parameters of the learner's run: their dataset variant's learner-visible folder."""
         if self.case is None or not self.case.datasets:
-            return {}, None
+            return {}
         use = self.case.dataset
-        learner = self.course.learner(student)
-        seed = use.seed if learner.seed is None else learner.seed
-        variant = ensure_variant(self.course, use, seed)
-        shared = self.sandbox.base / "data" / f"{use.name}-{seed}"
+        variant = self._variant_of(student)
+        shared = self.sandbox.base / "data" / variant.name
         if not shared.is_dir():  # learner-visible data only, read-only for everyone
             shutil.copytree(variant / "data", shared)
             os.chmod(self.sandbox.base / "data", 0o755)
@@ -284,7 +287,7 @@ class Grader:
                 os.chmod(root, 0o755)
                 for f in files:
                     os.chmod(os.path.join(root, f), 0o644)
-        return {use.parameter or DATA_PARAM_DEFAULT: str(shared)}, variant / "holdout"
+        return {use.parameter or DATA_PARAM_DEFAULT: str(shared)}
 
     def _prepare(self, sub: Submission, name: str, outcome: Outcome) -> _Prepared | None:
         res = scores.resources(self.course, self.assignment, name, sub.student)
@@ -303,10 +306,6 @@ class Grader:
         except Exception as exc:
             outcome.reasons.append(f"unreadable notebook: {type(exc).__name__}: {str(exc)[:300]}")
             return None
-        findings = tamper.scan(nb, self._release_cells(name))
-        holdout = False
-        if self.case is not None and self.case.holdout is not None:
-            holdout = scores.mark_holdout(nb, self.case.holdout.task, self._holdout_variable)
         owner = self.sandbox.user_for(sub.student)
         job_id = f"{_safe(sub.student)}-{_safe(name)}"
         run_dir = self.sandbox.run_dir(job_id, None)
@@ -314,7 +313,7 @@ class Grader:
         nbformat.write(nb, str(run_dir / f"{name}.ipynb"))
         self.sandbox.seed_font_cache(run_dir)
         give(run_dir, owner)
-        params, _ = self._data_for(sub.student)
+        params = self._data_for(sub.student)
         learner = self.course.learner(sub.student)
         env = kernel_env(
             run_dir,
@@ -322,6 +321,7 @@ class Grader:
                 "DXCASE_EVENTS": "0",
                 "DXCASE_LANG": learner.lang,
                 "NBGRADER_EXECUTION": "autograde",
+                EXPORT_ENV: "1",
             },
         )
         usage = self.sandbox.base / "state" / f"{job_id}.json"
@@ -341,14 +341,42 @@ class Grader:
             str(self.sandbox.socket_dir(owner)),
             self.limits.total_seconds + 30,
         )
-        return _Prepared(job, sub, name, sub.checksum(name), findings, holdout)
+        return _Prepared(job, sub, name, sub.checksum(name))
 
     @functools.cached_property
-    def _holdout_variable(self) -> str:
-        """The variable the holdout task's forecast file is named in (checks.yaml, read once)."""
-        from dxcase.author.checksfile import load_checks
+    def _key_inputs(self):
+        from dxcase.author.answerkey import KeyInputs
 
-        return load_checks(self.case, "ja").tasks[self.case.holdout.task].variable
+        return KeyInputs.of(self.case)
+
+    @functools.cached_property
+    def _comparators(self) -> Path | None:
+        path = self.case.root / "comparators.py"
+        return path if path.is_file() else None
+
+    def _key_for(self, student: str) -> AnswerKey:
+        """The answer key of the learner's variant (computed once per variant, then cached)."""
+        variant = self._variant_of(student)
+        if variant not in self._keys:
+            self.prepare_keys([student])
+        return self._keys[variant]
+
+    def _variant_of(self, student: str) -> Path:
+        from dxcase.grade.keys import variant_of
+
+        return variant_of(self.course, self.case, student)
+
+    def prepare_keys(self, students: list[str]) -> None:
+        """Every key the batch needs, computed in parallel with progress before grading."""
+        if self.case is None or not self.case.datasets:
+            return
+        from dxcase.grade.keys import course_keys
+
+        found = course_keys(self.course, self.case, students, self.workers, self.progress)
+        for key in found.values():
+            for problem in key.problems:
+                self.echo(f"answer key {key.digest[:8]}: {problem}")
+        self._keys.update(found)
 
     def _release_cells(self, name: str) -> set[str]:
         if name not in self._release:
@@ -394,16 +422,8 @@ class Grader:
         ]
         if errors:
             outcome.reasons.append("errors in the learner's cells: " + ", ".join(errors[:4]))
-        for finding in prep.findings:
-            outcome.reasons.append(f"tampering: cell {finding.cell} {finding.what}")
-        if prep.findings:
-            every = any(not f.tests for f in prep.findings)
-            ids = {scores.grade_id(c) for c in nb.cells if scores.is_test(c)} if every else set()
-            for f in prep.findings:
-                ids |= f.tests
-            scores.fail_tests(nb, {i for i in ids if i}, "tampering with the tests")
-        if prep.holdout:
-            self._score_holdout(nb, sub, Path(prep.job.run_dir), outcome)
+        if self.case is not None and self.case.datasets:
+            self._score_exports(nb, sub, Path(prep.job.run_dir), outcome)
         nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
         res = scores.resources(self.course, self.assignment, name, sub.student)
         try:
@@ -431,14 +451,54 @@ class Grader:
             time.sleep(0.1)
         return failure[:300]
 
-    def _score_holdout(self, nb, sub: Submission, run_dir: Path, outcome: Outcome) -> None:
+    def _score_exports(self, nb, sub: Submission, run_dir: Path, outcome: Outcome) -> None:
+        """Each test cell's exported value against the key, outside the sandbox.
+
+        The task is the cell's grade id from the gradebook's master copy (the kernel cannot
+        change it); only one exported value per cell counts; whatever else the cell printed is
+        discarded. A cell without a valid export scores zero.
+        """
+        key = self._key_for(sub.student)
+        lang = self.course.learner(sub.student).lang
+        holdout = self.case.holdout.task if self.case.holdout else None
+        for cell in nb.cells:
+            task = scores.grade_id(cell) if scores.is_test(cell) else None
+            if task is None:
+                continue
+            if any(
+                o.get("ename") in (scores.NOT_RUN, "CellTimeoutError")
+                for o in cell.get("outputs", [])
+            ):
+                continue  # already zero, with its reason
+            found, value, problem = read_export(cell.get("outputs", []))
+            if not found:
+                outcome.reasons.append(f"{task}: {problem}")
+                scores.set_verdict(
+                    cell, False, describe(Verdict("not_attempted", "not_attempted"), lang)
+                )
+            elif task == holdout:
+                self._score_holdout(cell, value, sub, run_dir, outcome, lang)
+            elif task not in key.tasks or task not in self._key_inputs.comparisons:
+                outcome.reasons.append(f"{task}: no answer key (see `dxcase grade keys`)")
+                scores.set_verdict(cell, False, describe(Verdict("incorrect", "no_key"), lang))
+            else:
+                entry = key.tasks[task]
+                comparison = self._key_inputs.comparisons[task]
+                verdict = compare(
+                    comparison, value, entry.value, entry.alternatives, self._comparators
+                )
+                scores.set_verdict(cell, verdict.correct, describe(verdict, lang))
+
+    def _score_holdout(
+        self, cell, named: object, sub: Submission, run_dir: Path, outcome: Outcome, lang: str
+    ) -> None:
+        """The forecast file the learner named, scored against the truth: no file, no points."""
         from dxcase.grade.holdout import score_forecast
 
-        task = self.case.holdout.task
-        cell = next(c for c in nb.cells if scores.is_test(c) and scores.grade_id(c) == task)
-        named = scores.holdout_file(cell)
-        if named is None:
-            return  # the visible check failed: the cell already scores zero
+        if not isinstance(named, str) or not named:
+            scores.set_points(cell, None, "no forecast file was named")
+            outcome.reasons.append("holdout: no forecast file was named")
+            return
         path = (run_dir / named).resolve()
         if not path.is_relative_to(run_dir.resolve()) or not path.is_file():
             scores.set_points(cell, None, "forecast file not found in the submission")
@@ -448,7 +508,7 @@ class Grader:
             scores.set_points(cell, None, "forecast file too large")
             outcome.reasons.append("holdout: forecast file over 100 MiB")
             return
-        _, truth = self._data_for(sub.student)
+        truth = self._variant_of(sub.student) / "holdout"
         try:
             scored = score_forecast(self.case.root, path, truth)
         except Exception as exc:
@@ -483,6 +543,7 @@ class Grader:
                 ) from exc
         expected = scores.notebooks_of(self.course, self.assignment)
         subs = list_submissions(self.course, self.assignment, students)
+        self.prepare_keys([s.student for s in subs])
         self._expected = {}
         plans: list[_Plan] = []
         for sub in subs:
@@ -733,7 +794,8 @@ def _restored(submitted: dict, sanitized: dict, release: set[str]) -> list[str]:
     return reasons
 
 
-def _case_for(assignment: str) -> Any:
+def case_for(assignment: str) -> Any:
+    """The dxcase case an assignment is named after (None for a plain nbgrader assignment)."""
     from dxcase.author.casefile import load_case
     from dxcase.paths import content_root
 

@@ -10,8 +10,6 @@ Only the grader process touches the gradebook; the learner's kernel never sees i
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
@@ -21,9 +19,8 @@ from nbformat import NotebookNode
 
 from dxcase.grade.course import Course
 
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
-HOLDOUT_MARK = "DXCASE-HOLDOUT-FILE="
 NOT_RUN = "NotRun"
+INCORRECT = "Incorrect"
 
 
 def resources(course: Course, assignment: str, notebook: str, student: str) -> dict:
@@ -110,36 +107,15 @@ def grade_id(cell: NotebookNode) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-def mark_holdout(nb: NotebookNode, task: str, variable: str) -> bool:
-    """Replace the holdout test's hidden part by a line that names the forecast file.
-
-    The truth is never inside the sandbox: the grader scores the file afterwards.
-    """
-    for cell in nb.cells:
-        if is_test(cell) and grade_id(cell) == task:
-            marker = f"print({HOLDOUT_MARK!r} + __import__('json').dumps(str({variable})))\n"
-            cell.source = (
-                HIDDEN.sub(marker, cell.source)
-                if HIDDEN.search(cell.source)
-                else (cell.source.rstrip("\n") + "\n" + marker)
-            )
-            return True
-    return False
-
-
-def holdout_file(cell: NotebookNode) -> str | None:
-    """The forecast file the holdout cell printed (None if its visible check failed)."""
-    if any(o.output_type == "error" for o in cell.get("outputs", [])):
-        return None
-    found = None
-    for out in cell.get("outputs", []):
-        for line in str(out.get("text", "")).splitlines():
-            if line.startswith(HOLDOUT_MARK):
-                try:
-                    found = json.loads(line[len(HOLDOUT_MARK) :])
-                except json.JSONDecodeError:
-                    found = None
-    return found
+def set_verdict(cell: NotebookNode, correct: bool, message: str) -> None:
+    """What the grader decided for a test cell, as the outputs ``determine_grade`` reads:
+    full points for a plain output, zero for an error output named ``Incorrect``."""
+    if correct:
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=message + "\n")]
+    else:
+        cell.outputs = [
+            nbformat.v4.new_output("error", ename=INCORRECT, evalue=message, traceback=[])
+        ]
 
 
 def set_points(cell: NotebookNode, points: float | None, reason: str = "") -> None:
@@ -167,14 +143,6 @@ def fail_unrun_tests(nb: NotebookNode, reason: str) -> list[str]:
             ]
             hit.append(grade_id(cell) or "?")
     return hit
-
-
-def fail_tests(nb: NotebookNode, ids: set[str], reason: str) -> None:
-    for cell in nb.cells:
-        if is_test(cell) and grade_id(cell) in ids:
-            cell.outputs = [
-                nbformat.v4.new_output("error", ename="Tampering", evalue=reason, traceback=[])
-            ]
 
 
 def notebook_scores(course: Course, assignment: str, student: str) -> dict[str, dict]:
