@@ -174,9 +174,10 @@ def test_adversarial_batch(course_copy, tmp_path):
     assert {k: totals[k] for k in HONEST} == HONEST  # honest scores exact, beside the attacks
     for learner in attacks:
         assert totals[learner] == 0, (learner, totals[learner], reasons[learner])
-    # every attack leaves a recorded reason; some name what the grader saw
+    # every attack leaves a recorded reason, except the patched checks: in a plain nbgrader
+    # assignment (nbgrader's model, no static scan) its answer is the stub, so it scores zero
     for learner in attacks:
-        assert reasons[learner], learner
+        assert reasons[learner] or learner == "a12_monkeypatch_checks", learner
     expect = {
         "a01_edited_test": "restored from the gradebook",
         "a02_deleted_tests": "deleted",
@@ -186,8 +187,7 @@ def test_adversarial_batch(course_copy, tmp_path):
         "a11_write_gradebook": "OperationalError",
         "a06_os_exit": "kernel died",
         "a07_infinite_loop": "longer than",
-        "a10_read_truth_and_other": "tampering",
-        "a12_monkeypatch_checks": "tampering",
+        "a10_read_truth_and_other": "errors in the learner's cells",
         "a15_not_json": "unreadable",
         "a16_wrong_nbformat": "unreadable",
         "a17_renamed": "no problem1.ipynb",

@@ -141,6 +141,9 @@ class Task:
         outcome = self._evaluate(namespace, visible_only=True)
         if outcome.status == "incorrect":
             raise CheckFailed(outcome.message)
+        if os.environ.get("NBGRADER_EXECUTION") == "validate" and not self.spec.practice:
+            # nbgrader's Validate would report "passes all the tests": it cannot know that
+            raise CheckFailed(t("check_form_ok", self._tasks.lang))
 
     def _export(self, namespace: dict[str, Any]) -> None:
         from IPython.display import display

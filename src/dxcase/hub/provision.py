@@ -64,16 +64,19 @@ LEARNER_SERVER_CONFIG = """\
 c.ServerApp.jpserver_extensions = {
     "nbgrader.server_extensions.formgrader": False,
     "nbgrader.server_extensions.course_list": False,
+    "nbgrader.server_extensions.validate_assignment": False,
 }
 c.ServerApp.terminals_enabled = True
 """
 
 # ... and no instructor panels in their JupyterLab (nbgrader's create-assignment sidebar, the
-# formgrader and course list): assignment list and validate stay
+# formgrader and course list). nbgrader's Validate is off too: it would say "passes all the
+# tests" for graded tasks whose answer only the trusted side knows; check() says what it knows.
 LEARNER_LAB_HIDDEN = {
     "@jupyter/nbgrader:create-assignment": True,
     "@jupyter/nbgrader:formgrader": True,
     "@jupyter/nbgrader:course-list": True,
+    "@jupyter/nbgrader:validate-assignment": True,
 }
 
 
@@ -185,6 +188,12 @@ def _course(cohort: HubCohort, learners: list[Learner], echo: Callable[[str], No
             variant = ensure_variant(course, use, use.seed if cohort.seed is None else cohort.seed)
             shutil.rmtree(release / "data", ignore_errors=True)
             shutil.copytree(variant / "data", release / "data")
+            from dxcase.grade.keys import course_keys
+
+            echo(f"answer keys: {slug}")
+            for key in course_keys(course, case, progress=False).values():
+                for problem in key.problems:
+                    echo(f"  answer key problem: {problem}")
         echo(f"release: {slug} (nbgrader release_assignment)")
         nbgrader(cohort, "release_assignment", slug, "--force")
 
