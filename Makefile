@@ -49,9 +49,9 @@ batch: $(STAMP)
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
 
-# stock nbgrader autograde vs dxcase grade on a simulated cohort (N=40 by default; long)
+# the grader before answer keys (its own worktree and venv) vs now, stock nbgrader for reference (N=10)
 bench-grade: $(STAMP)
-	$(BIN)/python benchmarks/bench_grade.py --n $(or $(N),40)
+	$(BIN)/python benchmarks/bench_grade.py --n $(or $(N),10)
 
 # A pilot on this machine (as root): JupyterHub on loopback with demo learners, a facilitator and
 # retail_demand released; prints how to log in; Ctrl-C stops it. PORT=8000 by default.

@@ -1,13 +1,20 @@
-"""Cohort autograding: stock ``nbgrader autograde`` vs ``dxcase grade`` on the same submissions.
+"""Cohort autograding before and after answer keys, beside stock ``nbgrader autograde``.
 
-A simulated retail_demand cohort (personas strong, average, weak, incomplete, broken) is graded
-by stock nbgrader (serial, in one process) and by dxcase with 1 and 2 workers, each into its own
-copy of the course and gradebook. Reports wall times, both ratios of the issue (vs 0.5 x stock
-and vs 1.15 x floor, floor = sum of the notebook runs' CPU seconds / cores), the share of
-overhead (wall x workers - kernel CPU, over wall x workers) and where it goes (CPU of the grader
-process; of the workers and sandbox launchers; time kernels were alive but not computing: start,
-waits, CPU taken by others), and whether every per-notebook score is identical.
-Usage: ``python benchmarks/bench_grade.py [--n 40] [--out benchmarks/results]``.
+One simulated retail_demand cohort (personas strong, average, weak, incomplete, broken) is
+graded, in one run, by:
+
+- the **baseline**: a git worktree of the commit before answer keys (``--baseline``; default:
+  the parent of the commit that took the hidden tests out of the case), in its own venv, with
+  its own case source (hidden tests run in the learner's kernel), via
+  ``benchmarks/baseline/grade_old.py``: its ``dxcase grade`` and stock ``nbgrader autograde``
+  on the old-format notebooks (serial, for reference);
+- **dxcase now**: answer keys computed once for the variant (timed), then ``dxcase grade``.
+
+Reported per grader: wall, the kernels' CPU seconds per submission, the floor (kernel CPU /
+cores), wall / floor, and the overhead per notebook ((wall × workers − kernel CPU) / notebooks:
+kernel start, sandbox, recording); and the notebooks whose scores differ from the baseline's.
+Targets (issue 15): overhead ≤ 1.5 s per notebook and wall ≤ 1.15 × floor.
+Usage: ``python benchmarks/bench_grade.py [--n 10] [--workers 2] [--out benchmarks/results]``.
 """
 
 from __future__ import annotations
@@ -15,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -26,134 +32,124 @@ from pathlib import Path
 from dxcase.author.casefile import load_case
 from dxcase.grade.course import open_course, setup_case_course, write_roster
 from dxcase.grade.intake import import_submissions
+from dxcase.grade.keys import course_keys
 from dxcase.grade.runner import Grader
 from dxcase.grade.simulate import make_cohort, release_of
 from dxcase.paths import content_root
 
 CASE = "retail_demand"
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _stock(course_dir: Path, variant: Path, case_dir: Path) -> float:
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "DXCASE_EVENTS": "0",
-        "DXCASE_HOLDOUT_DIR": str(variant / "holdout"),
-        "DXCASE_CASE_DIR": str(case_dir),
-        "MPLBACKEND": "agg",
-    }
-    started = time.perf_counter()
-    cmd = [sys.executable, "-m", "nbgrader", "autograde", CASE, "--force",
-           f"--CourseDirectory.root={course_dir}", "--Execute.timeout=600"]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=course_dir, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        print(proc.stderr[-2000:], file=sys.stderr)
-    return time.perf_counter() - started
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+
+
+def _default_baseline() -> str:
+    removal = _git("log", "-1", "--format=%H", "-S", "BEGIN HIDDEN TESTS", "--",
+                   f"casestudies/{CASE}/01_business_issue.ipynb")  # fmt: skip
+    return _git("rev-parse", f"{removal}^")
+
+
+def _baseline_python(rev: str, work: Path) -> Path:
+    """A worktree of ``rev`` with its own venv (pinned by its requirements.lock)."""
+    tree = work / "baseline"
+    _git("worktree", "add", "--detach", str(tree), rev)
+    subprocess.run([sys.executable, "-m", "venv", str(tree / ".venv")], check=True)
+    python = tree / ".venv" / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-c",
+                    str(tree / "requirements.lock"), "-e", str(tree)], check=True)  # fmt: skip
+    return python
 
 
 def _scores(course_dir: Path) -> dict[str, float]:
-    course = open_course(course_dir)
     out = {}
-    with course.gradebook() as gb:
+    with open_course(course_dir).gradebook() as gb:
         for sub in gb.assignment_submissions(CASE):
             for nb in sub.notebooks:
                 out[f"{sub.student.id}/{nb.name}"] = round(nb.score, 6)
     return out
 
 
-def _differences(stock: dict[str, float], ours: dict[str, float]) -> list[dict]:
-    """Per-notebook scores that differ (or exist on one side only), at most 20."""
-    keys = sorted(set(stock) | set(ours))
-    diff = [{"notebook": k, "stock": stock.get(k), "dxcase": ours.get(k)} for k in keys
-            if stock.get(k) != ours.get(k)]  # fmt: skip
-    return diff[:20]
-
-
-def _cpu_times() -> tuple[float, float]:
-    """CPU seconds of this process (the grader) and of its reaped children (pool workers and
-    the sandbox launchers; kernels are not among them, they are reaped inside their namespace)."""
-    own, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
-
-
-def _say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+def _summary(wall: float, cpu: float, notebooks: int, workers: int, n: int, cores: int) -> dict:
+    floor = cpu / cores
+    return {
+        "wall_s": round(wall, 1),
+        "kernel_cpu_s": round(cpu, 1),
+        "kernel_cpu_per_submission_s": round(cpu / n, 2),
+        "floor_s": round(floor, 1),
+        "wall_over_floor": round(wall / floor, 3) if floor else None,
+        "overhead_per_notebook_s": round(max(0.0, wall * workers - cpu) / notebooks, 2),
+        "workers": workers,
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=40)
+    ap.add_argument("--n", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--baseline", default=None, help="git revision of the old grader")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results"))
-    ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="dxcase-bench-grade-"))
+    rev = args.baseline or _default_baseline()
     case = load_case(content_root("casestudies") / CASE)
     base = work / "base"
     course = setup_case_course(base, CASE, [])
     subs = work / "subs"
     learners = make_cohort(case, release_of(course, CASE), subs, args.n)
     write_roster(base / "roster.csv", learners)
+    write_roster(work / "roster.csv", learners)
     import_submissions(open_course(base), CASE, subs)
-    # the dataset variant, once, also inside each submission for stock nbgrader (DATA_DIR="data")
-    Grader(open_course(base), CASE, 1, progress=False)._data_for(learners[0].id)
-    variant = next((base / "dxcase" / "variants").iterdir())
-    results = {"n_submissions": args.n, "cores": cores, "runs": {}}
+    results: dict = {"n_submissions": args.n, "cores": cores, "baseline": rev}
 
-    stock_dir = work / "stock"
-    shutil.copytree(base, stock_dir)
-    for sub in (stock_dir / "submitted").iterdir():
-        shutil.copytree(variant / "data", sub / CASE / "data", dirs_exist_ok=True)
-    _say(f"stock nbgrader autograde, {args.n} submissions, serial ...")
-    load = os.getloadavg()[0]
-    results["runs"]["stock"] = {
-        "wall_s": round(_stock(stock_dir, variant, case.root), 1),
-        "load_avg_1min_before_after": [round(load, 2), round(os.getloadavg()[0], 2)],
-    }
-    _say(f"  {results['runs']['stock']['wall_s']} s")
-    stock_scores = _scores(stock_dir)
+    _say(f"baseline {rev[:10]}: worktree and venv ...")
+    python = _baseline_python(rev, work)
+    _say("baseline: stock nbgrader autograde (serial), then its dxcase grade ...")
+    script = ROOT / "benchmarks" / "baseline" / "grade_old.py"
+    proc = subprocess.run([str(python), str(script), str(subs), str(work), str(args.workers)],
+                          capture_output=True, text=True, check=False, cwd=work)  # fmt: skip
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("BASELINE-JSON ")), None)
+    if line is None:
+        raise SystemExit(f"baseline run failed:\n{proc.stderr[-3000:]}")
+    old = json.loads(line.split(" ", 1)[1])
+    notebooks = old["old_dxcase"]["notebooks"] or 1
+    results["stock_old_format"] = {"wall_s": old["stock"]["wall_s"]}
+    results["baseline_dxcase"] = _summary(
+        old["old_dxcase"]["wall_s"], old["old_dxcase"]["kernel_cpu_s"], notebooks, args.workers,
+        args.n, cores,
+    )  # fmt: skip
 
-    for workers in sorted({int(w) for w in args.workers.split(",")}):
-        d = work / f"dxcase-{workers}"
-        shutil.copytree(base, d)
-        _say(f"dxcase grade, {workers} worker(s) ...")
-        load = os.getloadavg()[0]
-        before = _cpu_times()
-        batch = Grader(open_course(d), CASE, workers, progress=True).run()
-        grader_cpu, helpers_cpu = (b - a for a, b in zip(before, _cpu_times(), strict=True))
-        _say(f"  {batch.wall_s:.1f} s")
-        cpu = sum(o.cpu_seconds or 0 for o in batch.outcomes)
-        measured = [o for o in batch.outcomes if o.cpu_seconds is not None and o.seconds]
-        busy = batch.wall_s * workers
-        results["runs"][f"dxcase_{workers}w"] = {
-            "wall_s": round(batch.wall_s, 1),
-            "kernel_cpu_s": round(cpu, 1),
-            "floor_s": round(cpu / cores, 1),
-            "overhead_share": round(max(0.0, busy - cpu) / busy, 3),
-            "grader_cpu_s": round(grader_cpu, 1),
-            "workers_and_launchers_cpu_s": round(helpers_cpu, 1),
-            "kernel_alive_not_computing_s": round(
-                sum(o.seconds - o.cpu_seconds for o in measured), 1
-            ),
-            "same_scores_as_stock": not (diff := _differences(stock_scores, _scores(d))),
-            "score_differences": diff,
-            "load_avg_1min_before_after": [round(load, 2), round(os.getloadavg()[0], 2)],
-        }
-    best = results["runs"][f"dxcase_{max(int(w) for w in args.workers.split(','))}w"]
-    stock = results["runs"]["stock"]["wall_s"]
-    results["ratio_vs_stock"] = round(best["wall_s"] / stock, 3)
-    results["ratio_vs_floor"] = (
-        round(best["wall_s"] / best["floor_s"], 3) if best["floor_s"] else None
+    _say("now: answer keys for the variant ...")
+    started = time.perf_counter()
+    keys = course_keys(open_course(base), case, workers=1, progress=False)
+    results["key_seconds_per_variant"] = round((time.perf_counter() - started) / len(keys), 1)
+    _say(f"now: dxcase grade, {args.workers} workers ...")
+    batch = Grader(open_course(base), CASE, args.workers, progress=True).run()
+    cpu = sum(o.cpu_seconds or 0 for o in batch.outcomes)
+    ran = len([o for o in batch.outcomes if o.cpu_seconds is not None]) or 1
+    results["dxcase"] = _summary(batch.wall_s, cpu, ran, args.workers, args.n, cores)
+    new_scores = _scores(base)
+    results["score_differences_vs_baseline"] = [
+        {"notebook": k, "baseline": v, "now": new_scores.get(k)}
+        for k, v in sorted(old["old_dxcase"]["scores"].items())
+        if abs(v - (new_scores.get(k) or 0)) > 1e-6
+    ]
+    now = results["dxcase"]
+    results["meets_targets"] = bool(
+        now["overhead_per_notebook_s"] <= 1.5 and (now["wall_over_floor"] or 9) <= 1.15
     )
-    results["target_s"] = round(max(0.5 * stock, 1.15 * best["floor_s"]), 1)
-    results["meets_target"] = best["wall_s"] <= results["target_s"]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "grade.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
+    _git("worktree", "remove", "--force", str(work / "baseline"))
     if args.keep:
         _say(f"work folder kept: {work}")
     else:

@@ -120,25 +120,30 @@ def test_scaffold_validates_as_soon_as_it_is_made(case, tmp_path):
 
 @pytest.mark.slow
 def test_solution_that_fails_its_own_test_is_caught(case):
-    edit_notebook(
+    edit_notebook(  # the solution leaves the task's variable empty: no key can come from it
         case / "01_business_issue.ipynb",
         lambda nb: setattr(
-            cell(nb, "q1_2"),
+            cell(nb, "q1_2_answer"),
             "source",
-            cell(nb, "q1_2").source.replace("expected=sum(", "expected=1 + sum("),
+            cell(nb, "q1_2_answer").source.replace("n_rows = sum(", "n_rows = None and sum("),
         ),
     )
     code, report = validate(case)
     assert code != 0
     [message] = rules(report)["solution-not-full-points"]
-    assert "q1_2" in message and "scores 0 of 1.0" in message
+    assert "q1_2" in message and "exported no value" in message
 
 
 @pytest.mark.slow
 def test_test_that_passes_on_the_untouched_release_is_caught(case):
     edit_notebook(
         case / "01_business_issue.ipynb",
-        lambda nb: setattr(cell(nb, "q1_2"), "source", "assert tasks.case == 'toy_case'"),
+        lambda nb: setattr(  # given code outside the solution region already answers the task
+            cell(nb, "q1_2_answer"),
+            "source",
+            'n_rows = sum(len(pd.read_csv(p)) for p in Path(DATA_DIR).glob("*.csv"))\n'
+            + cell(nb, "q1_2_answer").source,
+        ),
     )
     code, report = validate(case)
     assert code != 0
@@ -159,7 +164,6 @@ def test_leaks_into_the_release_are_caught(case, tmp_path, monkeypatch):
     n_rows = sum(len(p.read_text().splitlines()) - 1 for p in made.out_dir.glob("*.csv"))
     holdout_line = (made.holdout_dir / "holdout_orders.csv").read_text().splitlines()[5]
     notes = [
-        'hidden: q1_2.grade(expected=sum(len(pd.read_csv(p)) for p in Path(DATA_DIR).glob("*.csv")))',
         f"the answer is {n_rows}",
         holdout_line,
         f"key {KEY}",
@@ -168,7 +172,7 @@ def test_leaks_into_the_release_are_caught(case, tmp_path, monkeypatch):
     code, report = validate(case)
     assert code != 0
     found = rules(report)
-    assert {"leak-hidden-test", "leak-expected-value", "leak-holdout", "leak-key"} <= set(found), (
+    assert {"leak-expected-value", "leak-holdout", "leak-key"} <= set(found), (
         found
     )
     assert all("notes.txt" in p["file"] for p in report["problems"] if p["rule"].startswith("leak"))

@@ -23,14 +23,13 @@ from dxcase.cohort.cli import LEARNERS
 from dxcase.cohort.demo import Background, CohortDemo
 from dxcase.data.describe import describe_dir
 from dxcase.data.generate import generate_variant
-from dxcase.data.lessons import parts as parts_lesson
-from dxcase.data.lessons import retail as retail_lesson
 from dxcase.data.validate import validate_dir
 from dxcase.errors import DxcaseError
 from dxcase.i18n import current_lang, t
+from dxcase.paths import load_content_module
 from dxcase.report import esc, page, table_html
 
-LESSONS = {"retail_sales": retail_lesson.evaluate, "parts_orders": parts_lesson.evaluate}
+LESSONS = {"retail_sales": "lessons/retail.py", "parts_orders": "lessons/parts.py"}
 
 
 def run_demo(out_dir: str | Path, lang: str | None = None, learners: int = LEARNERS) -> Path:
@@ -65,7 +64,7 @@ def _steps(
     learners: int,
 ) -> Path:
     """Every step but the cohort's, then the cohort's result; returns the summary page."""
-    for name, evaluate in LESSONS.items():
+    for name, lesson_file in LESSONS.items():
         say(t("demo_generate", lang, name=name))
         made = generate_variant(
             name, out_dir=out / "data" / name, holdout_dir=out / "holdout" / name, overwrite=True
@@ -77,7 +76,7 @@ def _steps(
         say(t("demo_describe", lang, name=name))
         described = describe_dir(made.out_dir, out / "describe" / name, lang=lang)
         say(t("demo_lesson", lang, name=name))
-        lesson = evaluate(made.out_dir).as_dict()
+        lesson = load_content_module("graders", lesson_file).evaluate(made.out_dir).as_dict()
         sections.append(_section(name, made.out_dir, described, report, lesson, out, lang))
     say(t("demo_cases", lang))
     cases_html, results = showcase_cases(out, lang, lambda m: click.echo(f"    {m}"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import ModuleType
 
 from dxcase.errors import DxcaseError
 
@@ -30,3 +31,29 @@ def content_root(folder: str) -> Path:
         if (parent / folder).is_dir() and (parent / "pyproject.toml").is_file():
             return parent / folder
     raise DxcaseError(f"cannot find the {folder}/ folder: set ${env}")
+
+
+def load_content_module(folder: str, relative: str) -> ModuleType:
+    """A Python file of a content folder (``graders/lessons/retail.py``), loaded by path.
+
+    Trusted code that never ships in the learner runtime: holdout graders and the reference
+    lessons live in ``graders/``, which only the trusted side can read.
+    """
+    import importlib.util
+    import sys
+
+    path = content_root(folder) / relative
+    name = "dxcase_content." + relative.removesuffix(".py").replace("/", ".")
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None or not path.is_file():
+        raise DxcaseError(f"{path}: not found")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

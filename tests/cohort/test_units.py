@@ -143,3 +143,14 @@ def test_simulated_attempts_follow_the_persona():
     fails, hints = attempts("weak", "stuck", 3, rng)
     assert fails == 4 and hints == 3
     assert attempts("average", "blank", 2, rng) == (0, 0)
+
+
+def test_form_ok_ends_a_failing_run_but_is_not_solved():
+    ev = [Event(T0 + timedelta(minutes=m), "q5", "check", outcome) for m, outcome in [
+        (1, "incorrect"), (2, "incorrect"), (3, "incorrect"), (4, "form_ok"),
+    ]]  # fmt: skip
+    act = summarize("u2", ev)
+    assert act.stuck == [] and act.form_ok == {"q5"} and act.solved == set()
+    again = summarize("u2", [*ev, *(Event(T0 + timedelta(minutes=5 + i), "q5", "check",
+                                          "incorrect") for i in range(3))])  # fmt: skip
+    assert again.stuck == ["q5"]

@@ -15,12 +15,10 @@ import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import nbformat
 import pytest
 
-import dxcase.data.lessons
 from dxcase.paths import content_root
 from tests.hub.conftest import CASE, PERSONAS, fetch_once
 from tests.hub.hubclient import Hub, Kernel, answer_and_upload, dx
@@ -102,7 +100,6 @@ def test_cohort_end_to_end_on_a_real_hub(hub: Hub, tmp_path):
         cohort.hub_dir,
         content_root("graders"),
         content_root("casestudies"),
-        Path(dxcase.data.lessons.__file__).parent,  # reference models
     ]
     probe = spy.run(
         "import os\n"

@@ -24,7 +24,7 @@ class Event:
     time: datetime
     task: str
     event: str  # check, hint, solution
-    outcome: str  # correct, incorrect, not_attempted; shown, none, refused
+    outcome: str  # correct, incorrect, not_attempted, form_ok; shown, none, refused
 
 
 @dataclass
@@ -40,11 +40,15 @@ class Activity:
     checks: Counter[str] = field(default_factory=Counter)  # task -> self-checks run
     fails: Counter[str] = field(default_factory=Counter)  # task -> failed checks
     solved: set[str] = field(default_factory=set)  # tasks with a correct check
+    # graded tasks whose last offline check passed the form (correctness unknown until graded);
+    # logs from before this status said "correct" for that and read as solved, as they did
+    form_ok: set[str] = field(default_factory=set)
     streak: dict[str, int] = field(default_factory=dict)  # task -> failed checks since success
 
     @property
     def stuck(self) -> list[str]:
-        """Tasks never solved whose last ``STUCK_FAILS`` or more checks all failed."""
+        """Tasks never solved whose last ``STUCK_FAILS`` or more checks all failed (a check
+        whose form passed ends the run of failures)."""
         return sorted(
             t for t, n in self.streak.items() if n >= STUCK_FAILS and t not in self.solved
         )
@@ -90,6 +94,9 @@ def summarize(learner: str, events: list[Event]) -> Activity:
         act.checks[ev.task] += 1
         if ev.outcome == "correct":
             act.solved.add(ev.task)
+            act.streak[ev.task] = 0
+        elif ev.outcome == "form_ok":
+            act.form_ok.add(ev.task)
             act.streak[ev.task] = 0
         elif ev.outcome == "incorrect":
             act.fails[ev.task] += 1

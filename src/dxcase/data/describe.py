@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 
 from dxcase.atomic import write_text_atomic
-from dxcase.data.lessons.parts import HORIZON
 from dxcase.data.package import KNOWN_ISSUES_KEY, VARIANT_KEY, read_descriptor
 from dxcase.i18n import current_lang, t
 from dxcase.metrics import wmape_by
@@ -144,7 +143,8 @@ def _parts_plots(folder: Path, lang: str) -> list[str]:
     fig, ax = plt.subplots(figsize=(10, 3.2))
     total = orders.groupby("month")["order_qty"].sum()
     ax.plot(pd.to_datetime(total.index), total.to_numpy(), label=t("plot_orders", lang))
-    for h in (1, HORIZON):
+    horizon = _lesson_horizon()
+    for h in (1, horizon):
         by = joined[joined["horizon"] == h].groupby("target_month")["naiji_qty"].sum()
         ax.plot(pd.to_datetime(by.index), by.to_numpy(), label=f"内示 h={h}", lw=0.9)
     ax.set_ylabel(t("plot_units_per_month", lang))
@@ -157,7 +157,7 @@ def _parts_plots(folder: Path, lang: str) -> list[str]:
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_ylabel(t("plot_naiji_ratio", lang))
     out.append(figure_html(fig, t("plot_parts_bias", lang)))
-    h3 = joined[joined["horizon"] == HORIZON]
+    h3 = joined[joined["horizon"] == horizon]
     per_part = wmape_by(h3, "part_id", "order_qty", "naiji_qty").dropna()
     fig, ax = plt.subplots(figsize=(10, 3))
     ax.hist(per_part.clip(upper=2), bins=40)
@@ -170,3 +170,10 @@ PLOTS: dict[str, Callable[[Path, str], list[str]]] = {
     "retail_sales": _retail_plots,
     "parts_orders": _parts_plots,
 }
+
+
+def _lesson_horizon() -> int:
+    """The planning horizon the parts lesson measures (graders/lessons/parts.py)."""
+    from dxcase.paths import load_content_module
+
+    return int(load_content_module("graders", "lessons/parts.py").HORIZON)

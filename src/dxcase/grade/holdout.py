@@ -7,14 +7,13 @@ the truth never ship to learners; this runs only where both are readable.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from dxcase.author.casefile import load_case
 from dxcase.errors import DxcaseError
-from dxcase.paths import content_root
+from dxcase.paths import load_content_module
 
 
 @dataclass(frozen=True)
@@ -26,13 +25,7 @@ class HoldoutScore:
 
 def load_grader(name: str) -> ModuleType:
     """The module ``graders/<name>/score.py``."""
-    path = content_root("graders") / name / "score.py"
-    spec = importlib.util.spec_from_file_location(f"dxcase_grader_{name}", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise DxcaseError(f"{path}: grader not found")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_content_module("graders", f"{name}/score.py")
 
 
 def score_forecast(case_dir: Path, forecast: Path, truth_dir: Path) -> HoldoutScore:

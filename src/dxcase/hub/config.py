@@ -38,11 +38,9 @@ def _bin(name: str) -> str:
 
 
 def hidden_paths(cohort: HubCohort) -> list[str]:
-    """What no learner server may see: the course, the hub's state, graders/, case sources,
-    and dxcase's lesson code (the reference models; parts_forecast's hidden tests use it)."""
-    import dxcase.data.lessons as lessons
-
-    hide = [str(cohort.course), str(cohort.hub_dir), str(Path(lessons.__file__).parent)]
+    """What no learner server may see: the course (with its answer keys), the hub's state,
+    graders/ (holdout graders and the reference lessons) and case sources."""
+    hide = [str(cohort.course), str(cohort.hub_dir)]
     for folder in ("graders", "casestudies"):
         try:
             hide.append(str(content_root(folder)))
