@@ -178,3 +178,40 @@ def test_check_sees_a_failed_answer_cell_and_ignores_a_stale_value(tmp_path, mon
         assert shell.run_cell("q1.check()").result.status == "not_attempted"
     finally:
         InteractiveShell.clear_instance()
+
+
+@pytest.mark.slow
+def test_a_key_does_not_depend_on_the_thread_count_and_is_cached(default_variants, tmp_path):
+    """retail_demand's key at 1 and at 2 kernel threads: every task equal within tolerance."""
+    from dxcase.answers.compare import compare as same
+    from dxcase.author.answerkey import KeyInputs, ensure_key
+    from dxcase.author.casefile import load_case
+    from dxcase.paths import content_root
+
+    data, _ = default_variants["retail_sales"]
+    inputs = KeyInputs.of(load_case(content_root("casestudies") / "retail_demand"))
+    one = ensure_key(inputs, data, tmp_path / "k1", threads=1)
+    two = ensure_key(inputs, data, tmp_path / "k2", threads=2)
+    assert not one.problems and one.digest == two.digest
+    graded = [t for t, c in inputs.comparisons.items() if c.kind != "forecast_file"]
+    assert set(graded) <= set(one.tasks)
+    for task in graded:
+        assert same(
+            inputs.comparisons[task], two.tasks[task].value, one.tasks[task].value
+        ).correct, task
+    stored = next((tmp_path / "k1" / "retail_demand").glob("*.json"))
+    assert stored.stat().st_mode & 0o077 == 0  # private to the trusted side
+    assert ensure_key(inputs, data, tmp_path / "k1").tasks == one.tasks  # read back, not rerun
+
+
+def test_a_changed_dataset_parameter_is_a_new_variant():
+    from dxcase.author.casefile import DatasetUse
+    from dxcase.grade.course import variant_name
+
+    plain = DatasetUse("retail_sales", 7, {}, "DATA_DIR")
+    warm = DatasetUse("retail_sales", 7, {"temperature_effect": "0"}, "DATA_DIR")
+    assert variant_name(plain, 7) == "retail_sales-7"
+    assert variant_name(warm, 7) != variant_name(plain, 7)
+    assert variant_name(warm, 7) == variant_name(
+        DatasetUse("retail_sales", 7, {"temperature_effect": "0"}, "DATA_DIR"), 7
+    )

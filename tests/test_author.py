@@ -136,15 +136,12 @@ def test_solution_that_fails_its_own_test_is_caught(case):
 
 @pytest.mark.slow
 def test_test_that_passes_on_the_untouched_release_is_caught(case):
-    edit_notebook(
-        case / "01_business_issue.ipynb",
-        lambda nb: setattr(  # given code outside the solution region already answers the task
-            cell(nb, "q1_2_answer"),
-            "source",
-            'n_rows = sum(len(pd.read_csv(p)) for p in Path(DATA_DIR).glob("*.csv"))\n'
-            + cell(nb, "q1_2_answer").source,
-        ),
-    )
+    def given_answer(nb):  # a given cell before the task already computes its answer
+        at = nb.cells.index(cell(nb, "q1_2_answer"))
+        code = 'n_rows = sum(len(pd.read_csv(p)) for p in Path(DATA_DIR).glob("*.csv"))'
+        nb.cells.insert(at, nbformat.v4.new_code_cell(code))
+
+    edit_notebook(case / "01_business_issue.ipynb", given_answer)
     code, report = validate(case)
     assert code != 0
     [message] = rules(report)["test-passes-on-release"]

@@ -27,7 +27,8 @@ from dxcase.author.notebooks import for_language, read_notebook
 
 @dataclass(frozen=True)
 class KeyInputs:
-    """What a case's key is computed from: solution notebooks, comparisons, variables."""
+    """What a case's key is computed from: solution notebooks, the graded tasks' comparisons,
+    every task's variable."""
 
     case: Case
     notebooks: dict[str, NotebookNode]
@@ -37,7 +38,11 @@ class KeyInputs:
     @classmethod
     def of(cls, case: Case) -> KeyInputs:
         checks = load_checks(case, "ja")
-        graded = {k: v for k, v in load_comparisons(case).items() if k in checks.tasks}
+        graded = {
+            k: v
+            for k, v in load_comparisons(case).items()
+            if k in checks.tasks and not checks.tasks[k].practice
+        }
         notebooks = {
             phase.notebook: for_language(read_notebook(path), "ja")
             for phase, path in zip(case.phases, case.notebooks, strict=True)

@@ -53,6 +53,8 @@ class BatchResult:
     skipped: int = 0
     scheduler: str | None = None
     variant_seconds: dict[str, float] = field(default_factory=dict)
+    # case -> task -> distinct answers over the variants (1: the same everywhere, copyable)
+    answer_variation: dict[str, dict[str, int]] = field(default_factory=dict)
     report_html: Path | None = None
     report_csv: Path | None = None
 
@@ -81,6 +83,10 @@ class BatchResult:
             rec = self.records.get(run.id, {})
             lines.append(f"FAILED run {run.id}: {rec.get('error') or 'not run'}")
         labels = {r.variant.id: r.variant.label for r in self.runs}
+        for case, tasks in self.answer_variation.items():
+            same = sorted(t for t, n in tasks.items() if n == 1)
+            if same and len({r.variant.id for r in self.runs if r.case == case}) > 1:
+                lines.append(f"SAME ANSWER in every variant, {case}: {', '.join(same)}")
         for (case, variant, lang), cond in self.failed_conditions:
             lines.append(
                 f"STORY {cond.status.upper()} {case} {labels.get(variant, variant)} {lang}: {cond.condition}"
@@ -235,8 +241,6 @@ def run_batch(
                 "source_dir": str(out / "sources" / run.case / run.lang),
                 "work_dir": str(out / "runs" / run.id),
                 "data_dir": str(folder / "data"),
-                "holdout_dir": str(folder / "holdout"),
-                "case_root": run.case_root,
                 "parameter": run.parameter,
                 "parameters": list(run.parameters),
                 "threads": pool.threads,
@@ -306,6 +310,7 @@ def run_batch(
         variant_seconds={
             v.id: state["variants"].get(v.id, {}).get("seconds", 0.0) for v in variants_of(runs)
         },
+        answer_variation=_answer_variation(runs, state, by_case),
     )
     if report:
         from dxcase.batch.report import write_report
@@ -351,6 +356,34 @@ def _check_stories(
         skip = f"not checked: {', '.join(failed)} failed" if failed and missing else ""
         checked[group] = check_story(conditions, figures, skip=skip)
     return checked
+
+
+def _answer_variation(
+    runs: list[RunSpec], state: dict[str, Any], cases: dict[str, Any]
+) -> dict[str, dict[str, int]]:
+    """Per case and task: how many distinct answers the variants give (the one comparison)."""
+    from dxcase.answers.compare import compare
+    from dxcase.author.checksfile import load_comparisons
+
+    out: dict[str, dict[str, int]] = {}
+    for slug, case in cases.items():
+        comparisons = load_comparisons(case)
+        values: dict[str, dict[str, Any]] = {}  # task -> variant -> value
+        for run in runs:
+            if run.case != slug:
+                continue
+            for task, value in (state["runs"].get(run.id, {}).get("answers") or {}).items():
+                values.setdefault(task, {})[run.variant.id] = value
+        for task, by_variant in values.items():
+            comparison = comparisons.get(task)
+            if comparison is None or comparison.kind in ("forecast_file", "custom"):
+                continue
+            distinct: list[Any] = []
+            for value in by_variant.values():
+                if not any(compare(comparison, value, d).correct for d in distinct):
+                    distinct.append(value)
+            out.setdefault(slug, {})[task] = len(distinct)
+    return out
 
 
 def _needed(conditions: list[str]) -> list[str]:

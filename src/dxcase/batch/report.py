@@ -196,6 +196,7 @@ def _html(result: BatchResult, lang: str) -> str:
             )
         )
     body.append(_story_section(result, lang))
+    body.append(_variation_section(result, lang))
     body.append(f"<h2>{esc(t('batch_plots', lang))}</h2>")
     body.append(_plots(result, lang))
     body.append(f"<h2>{esc(t('batch_runs', lang))}</h2>")
@@ -229,6 +230,19 @@ def _html(result: BatchResult, lang: str) -> str:
     )
     body.append(table_html([t(k, lang) for k in keys], rows))
     return page(t("batch_title", lang), "".join(body), lang)
+
+
+def _variation_section(result: BatchResult, lang: str) -> str:
+    """Per case: how many distinct answers each task has over the variants (1 = copyable)."""
+    if not result.answer_variation:
+        return ""
+    rows = [
+        (case, task, n, t("batch_same_answer", lang) if n == 1 else "")
+        for case, tasks in sorted(result.answer_variation.items())
+        for task, n in sorted(tasks.items())
+    ]
+    head = [t("batch_case", lang), t("batch_task", lang), t("batch_distinct", lang), ""]
+    return f"<h2>{esc(t('batch_variation', lang))}</h2>" + table_html(head, rows)
 
 
 def _story_section(result: BatchResult, lang: str) -> str:

@@ -66,10 +66,10 @@ def _threads(threads: int | dict[str, int]) -> int:
 def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     """Run one solution notebook in a fresh copy of its staged source folder.
 
-    The kernel gets the variant folder and language as papermill parameters, the holdout and
-    case folders in its environment (as ``dxcase author validate`` does), and its share of the
-    cores as thread caps. Returns a record for the state file and the report.
+    The kernel gets the variant folder and language as papermill parameters, its share of the
+    cores as thread caps, and exports each task's value (as in a key run), never the holdout. Returns a record for the state file and the report.
     """
+    from dxcase.answers.channel import EXPORT_ENV
     from dxcase.check.events import EVENTS_ENV
     from dxcase.kernels import run_notebook
 
@@ -83,6 +83,7 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         "peak_mib": None,
         "error": "",
         "figures": {},
+        "answers": {},
         "executed": "",
         "threads": threads,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
@@ -90,12 +91,7 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     try:
         shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(task["source_dir"], work)
-        env = {
-            EVENTS_ENV: "0",
-            "DXCASE_HOLDOUT_DIR": task["holdout_dir"],
-            "DXCASE_CASE_DIR": task["case_root"],
-            "MPLBACKEND": "agg",
-        }
+        env = {EVENTS_ENV: "0", EXPORT_ENV: "1", "MPLBACKEND": "agg"}
         parameters = {task["parameter"]: task["data_dir"], **dict(task["parameters"])}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         run = run_notebook(
@@ -116,6 +112,7 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
             cpu_seconds=round(cpu, 2),
             peak_mib=None if run.peak_mib is None else round(run.peak_mib, 1),
             figures=read_figures(run.notebook),
+            answers=read_answers(run.notebook),
         )
         if run.ok:
             record["status"] = "passed"
@@ -132,6 +129,22 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
     if record["status"] == "passed" and not task.get("keep"):
         shutil.rmtree(work, ignore_errors=True)
     return record
+
+
+def read_answers(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """The value each test cell exported (task id from the cell's grade id): the answer this
+    variant's key would hold."""
+    from dxcase.answers.channel import read_export
+    from dxcase.answers.keys import test_cell_task
+
+    out = {}
+    for cell in nb.cells:
+        task = test_cell_task(cell)
+        if task:
+            found, value, _ = read_export(cell.get("outputs", []))
+            if found:
+                out[task] = value
+    return out
 
 
 def _first_error(errors: list[Any]) -> str:

@@ -170,7 +170,9 @@ def ensure_user(name: str) -> tuple[int, int]:
         return entry.pw_uid, entry.pw_gid
     except KeyError:
         pass
-    cmd = ["useradd", "--system", "--user-group", "--no-create-home"]
+    # by absolute path: the grader may be started with a PATH that lacks the sbin folders
+    useradd = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
+    cmd = [useradd, "--system", "--user-group", "--no-create-home"]
     cmd += ["--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 9):  # 9: created meanwhile by another grader
