@@ -149,13 +149,14 @@ def compare(
 def rule_matches_key(
     comparison: Comparison, index: int, key: Any, alternatives: dict[str, Any]
 ) -> bool:
-    """Whether rule ``index`` would also fire on the right answer (an author's mistake)."""
+    """Whether rule ``index`` coincides with the right answer on this variant (then it stays
+    silent there; ``author validate`` warns, since it may still fire on other variants)."""
     rule = comparison.mistakes[index]
     same = _matcher(comparison, None)
     if rule.kind == "option":
         return False
     if rule.kind == "alternative":
-        wrong = alternatives.get(rule_id(rule.code or ""))
+        wrong = _alternative(alternatives, rule, index)
         return wrong is not None and _equal_to_key(same, wrong, key)
     return _rule_matches(comparison, rule, index, key, key, alternatives, same)
 
@@ -191,13 +192,19 @@ def _rule_matches(
         if rule.kind == "flipped_sign" and _is_number(key):
             return key != 0 and same(value, -key)
         if rule.kind == "alternative":
-            wrong = alternatives.get(rule_id(rule.code or ""))
+            wrong = _alternative(alternatives, rule, index)
             return wrong is not None and not _equal_to_key(same, wrong, key) and same(value, wrong)
         if rule.kind == "option":
             return _option_wrong(comparison.kind, rule.option, value, key)
     except (TypeError, ValueError, KeyError):
         return False
     return False
+
+
+def _alternative(alternatives: dict[str, Any], rule: Mistake, index: int) -> Any:
+    """What a rule's snippet computed: by rule id as keys store it (or by index, hand-made)."""
+    found = alternatives.get(rule_id(rule.code or ""))
+    return alternatives.get(str(index)) if found is None else found
 
 
 def _equal_to_key(same: Callable[[Any, Any], bool], wrong: Any, key: Any) -> bool:

@@ -429,8 +429,13 @@ def _rule_problems(case: Case, inputs: KeyInputs, key: dict[str, TaskKey]) -> li
                 message = "the snippet gave no value on this variant"
                 found.append(Problem(checks, "mistake-snippet", message, column=where))
             if rule_matches_key(comparison, index, key[task].value, alternatives):
-                message = "this rule also matches the right answer on this variant"
-                found.append(Problem(checks, "mistake-matches-key", message, column=where))
+                message = (
+                    "this rule gives the right answer on this variant, so it stays silent here"
+                )
+                severity = "warning" if rule.kind == "alternative" else "error"
+                found.append(
+                    Problem(checks, "mistake-matches-key", message, column=where, severity=severity)
+                )
     return found
 
 
