@@ -293,3 +293,16 @@ def test_no_shadowing_without_root_either(tmp_path):
         _check_no_shadow(run_dir, result)
     finally:
         sandbox.close()
+
+
+@pytest.mark.slow
+def test_course_folders_are_created_private(tmp_path):
+    from dxcase.grade.course import setup_case_course
+
+    case = sorted(p.parent.name for p in content_root("casestudies").glob("*/case.yaml"))[0]
+    root = tmp_path / "course"
+    course = setup_case_course(root, case, [])
+    for path in (root, root / "source", root / "dxcase", root / "gradebook.db"):
+        assert path.exists(), path
+        assert not path.stat().st_mode & 0o007, (path, oct(path.stat().st_mode))
+    assert course.db_url.endswith("gradebook.db")

@@ -121,7 +121,8 @@ def _bind(source: str, target: str, writable: bool = False, device: bool = False
 
 def _tmpfs(target: str, mode: int, mib: int, flags: int = MS_NOSUID | MS_NODEV) -> None:
     os.makedirs(target, mode=0o755, exist_ok=True)
-    _mount("dxcase-tmp", target, "tmpfs", flags, f"size={max(1, mib)}m,mode={mode:o}")
+    size = f"size={mib}m," if mib > 0 else ""  # 0: tmpfs's default, half the memory
+    _mount("dxcase-tmp", target, "tmpfs", flags, f"{size}mode={mode:o}")
 
 
 def _link_like(path: str, new: str) -> bool:
@@ -231,6 +232,7 @@ def _expose(paths: list[str], stage: str) -> None:
 def _build_root(args: argparse.Namespace, writable: list[str]) -> str:
     """The kernel's file system under ``args.root``, from the allow-list."""
     root = os.path.realpath(args.root)
+    os.umask(0o022)  # the folders leading to the run folder must be traversable
     _mount("dxcase-root", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     _minimal_etc(root, args.uid, args.gid)
     mounts: list[tuple[str, str]] = []  # (path, kind)

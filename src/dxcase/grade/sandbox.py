@@ -10,8 +10,8 @@ folder and the kernel's socket folder read-write, a private ``/tmp``, ``/var/tmp
 ``/dev/shm``), so the course folder, other courses, staging folders, checkouts of the
 repository, graders/ and other runs are not there at all; other processes' command lines are
 hidden; rlimits on CPU seconds, memory, processes and file size, and a wall clock limit for
-the whole notebook. Without root the run keeps the rlimits and the wall limit only
-(``isolated`` is False and every result says so).
+the whole notebook. Without root the run keeps the rlimits, the wall limit and the module
+search order only (``isolated`` is False and every result says so).
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ class Sandbox:
             return [*jail, "--"]
         jail += [f"--uid={owner[0]}", f"--gid={owner[1]}", f"--nproc={lim.processes}"]
         jail += [f"--tmp-mib={lim.file_mib}", f"--root={self.root}"]
-        allowed = [*_runtime_paths(), *(str(p) for p in read_only if os.path.exists(p))]
+        extra = [str(p) for p in read_only if os.path.isabs(p) and os.path.exists(p)]
+        allowed = [*_runtime_paths(), *extra]
         jail += [f"--ro={p}" for p in allowed]
         # defence in depth: a hidden path an allowed folder holds is covered; one above an
         # allowed folder (like /root above the Python install) is not in the view anyway
