@@ -125,17 +125,17 @@ def view(tmp_path_factory):
     token = uuid.uuid4().hex[:10]
     # a world-readable folder outside the allow-list: another course on the same machine
     elsewhere = Path("/srv") / f"dxcase-test-{token}"
-    (elsewhere / "source").mkdir(parents=True)
-    (elsewhere / "source" / "solution.txt").write_text("the other course's solutions\n")
-    for path in (elsewhere, elsewhere / "source"):
-        os.chmod(path, 0o755)
-    os.chmod(elsewhere / "source" / "solution.txt", 0o644)
     casestudies = content_root("casestudies")
     case_file = next(iter(sorted(casestudies.glob("*/case.yaml"))))
     work = tmp_path_factory.mktemp("view")
     os.chmod(work, 0o755)  # so that only the sandbox, not file modes, keeps the runs apart
     sandbox = Sandbox(work / "w", hide=[Path("/nonexistent") / marker])
     try:
+        (elsewhere / "source").mkdir(parents=True)
+        (elsewhere / "source" / "solution.txt").write_text("the other course's solutions\n")
+        for path in (elsewhere, elsewhere / "source"):
+            os.chmod(path, 0o755)
+        os.chmod(elsewhere / "source" / "solution.txt", 0o644)
         sandbox.user_for("other-learner")  # a second learner the first must not learn about
         other_run = sandbox.run_dir("other-run", None)
         (other_run / "answers.txt").write_text("another learner's answers\n")
