@@ -91,10 +91,23 @@ class QuickAsyncKernelManager(_QuickManager, AsyncKernelManager):
     quick_client = "QuickAsyncKernelClient"
 
 
+# The folder an untrusted kernel starts in goes last on sys.path (see PrefixedKernelManager).
+APPEND_CWD = "--IPKernelApp.exec_lines=__import__('sys').path.append(__import__('os').getcwd())"
+
+
 class PrefixedKernelManager(QuickAsyncKernelManager):
-    """A kernel manager whose kernel command starts with ``self.prefix`` (the grading jail)."""
+    """A kernel manager whose kernel command starts with ``self.prefix`` (the grading jail).
+
+    Its kernels run untrusted folders: files there (a ``numpy.py``, a ``dxcase/`` package, a
+    ``sitecustomize.py``) must not shadow installed modules. ``python -P`` keeps the folder off
+    the front of ``sys.path`` (and IPython then adds no ``''`` either); the folder is appended
+    at the end instead, so a learner's own ``helpers.py`` still imports.
+    """
 
     prefix: list[str] = []  # noqa: RUF012
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        return [*self.prefix, *super().format_kernel_cmd(extra_arguments)]
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if len(cmd) > 2 and cmd[1] == "-m":  # python -m ipykernel_launcher ...
+            cmd = [cmd[0], "-P", *cmd[1:], APPEND_CWD]
+        return [*self.prefix, *cmd]

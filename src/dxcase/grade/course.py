@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -204,11 +205,23 @@ def setup_case_course(
     from dxcase.paths import content_root
 
     case = load_case(content_root("casestudies") / case_slug)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private(root)  # source, gradebook, submissions, keys: no other user's business
     (root / "nbgrader_config.py").write_text(nbgrader_config() + config, encoding="utf-8")
     if not (root / "source" / case.slug).exists():
         stage_source(case, "ja", root / "source" / case.slug)
+    private(root / "source")
+    (root / "dxcase").mkdir(mode=0o700, exist_ok=True)
+    private(root / "dxcase")
     write_roster(root / ROSTER, learners)
     course = open_course(root)
     generate_assignment(course, case.slug, duedate)
+    if course.db_url.startswith("sqlite:///"):
+        private(Path(course.db_url.removeprefix("sqlite:///")))
     return course
+
+
+def private(path: Path) -> None:
+    """Take away other users' access to ``path`` (owner and group keep theirs); links are left."""
+    if path.exists() and not path.is_symlink():
+        os.chmod(path, stat.S_IMODE(path.stat().st_mode) & ~0o007)

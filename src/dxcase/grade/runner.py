@@ -336,7 +336,7 @@ class Grader:
             env,
             self.threads,
             self.limits.cell_seconds,
-            self.sandbox.prefix(owner, usage),
+            self.sandbox.prefix(owner, usage, read_only=list(params.values())),  # data variant
             str(usage),
             str(self.sandbox.socket_dir(owner)),
             self.limits.total_seconds + 30,

@@ -3,11 +3,15 @@
 When the grader runs as root (CI, a grading host), each learner gets an unprivileged OS user
 (``useradd --system``, no home, no login shell), each notebook run a private folder owned by
 that user (mode 0700, so other learners' runs are unreadable), and the kernel starts through
-:mod:`dxcase.grade.jail` in new network, mount and PID namespaces: no network at all, the
-course folder (gradebook, submissions, source), graders/, case sources and the holdout truth
-covered by empty mounts, rlimits on CPU seconds, memory, processes and file size, and a wall
-clock limit for the whole notebook. Without root the run keeps the rlimits and the wall limit
-only (``isolated`` is False and every result says so).
+:mod:`dxcase.grade.jail` in new network, mount and PID namespaces: no network at all, a file
+system that is an allow-list (the system's programs and libraries, the Python installation,
+the venv and the dxcase package read-only, the learner's own data variant read-only, the run
+folder and the kernel's socket folder read-write, a private ``/tmp``, ``/var/tmp`` and
+``/dev/shm``), so the course folder, other courses, staging folders, checkouts of the
+repository, graders/ and other runs are not there at all; other processes' command lines are
+hidden; rlimits on CPU seconds, memory, processes and file size, and a wall clock limit for
+the whole notebook. Without root the run keeps the rlimits, the wall limit and the module
+search order only (``isolated`` is False and every result says so).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +66,9 @@ class Sandbox:
         # IPC socket paths must stay under ~100 bytes: kernels' sockets live in a short folder
         self.sockets = Path(tempfile.mkdtemp(prefix="dxk-", dir="/tmp"))
         os.chmod(self.sockets, 0o711)
+        # each kernel's namespace mounts its own file system here (empty on the host)
+        self.root = self.sockets / "root"
+        self.root.mkdir(mode=0o700)
         self._count = 0
         self._fonts: list[Path] | None = None
         for path in self.hide:
@@ -79,8 +87,10 @@ class Sandbox:
         if path.exists():
             shutil.rmtree(path)
         path.mkdir(mode=0o700)
+        (path / ".dxcase").mkdir()  # the kernel's IPYTHONDIR goes here (see kernel_env)
         if owner is not None:
             os.chown(path, *owner)
+            os.chown(path / ".dxcase", *owner)
         return path
 
     def seed_font_cache(self, run_dir: Path) -> None:
@@ -106,8 +116,18 @@ class Sandbox:
         shutil.rmtree(self.sockets, ignore_errors=True)
         shutil.rmtree(self.base / "runs", ignore_errors=True)
 
-    def prefix(self, owner: tuple[int, int] | None, usage: Path) -> list[str]:
-        """The kernel command prefix: namespaces, the jail, the learner's user and limits."""
+    def prefix(
+        self,
+        owner: tuple[int, int] | None,
+        usage: Path,
+        read_only: Sequence[str | os.PathLike[str]] = (),
+    ) -> list[str]:
+        """The kernel command prefix: namespaces, the jail, the learner's user and limits.
+
+        The kernel sees, besides the system and the Python runtime, ``read_only`` (the
+        learner's own data variant), the folder it starts in (its run folder) and the folder of
+        its connection file; nothing else of the host.
+        """
         lim = self.limits
         jail = [sys.executable, "-I", "-S", str(JAIL)]
         jail += [
@@ -120,22 +140,15 @@ class Sandbox:
         if owner is None:
             return [*jail, "--"]
         jail += [f"--uid={owner[0]}", f"--gid={owner[1]}", f"--nproc={lim.processes}"]
-        runtime = [*_runtime_paths(), str(self.base)]
-        # a hidden folder above the Python install (like /root) is replaced by --expose
-        hide = [p for p in self.hide if not any(_inside(Path(r), p) for r in runtime)]
+        jail += [f"--tmp-mib={lim.file_mib}", f"--root={self.root}"]
+        extra = [str(p) for p in read_only if os.path.isabs(p) and os.path.exists(p)]
+        allowed = [*_runtime_paths(), *extra]
+        jail += [f"--ro={p}" for p in allowed]
+        # defence in depth: a hidden path an allowed folder holds is covered; one above an
+        # allowed folder (like /root above the Python install) is not in the view anyway
+        hide = [p for p in self.hide if not any(_inside(Path(r), p) for r in allowed)]
         jail += [f"--hide={p}" for p in hide]
-        jail += [f"--expose={p}" for p in runtime]
-        stage = Path(tempfile.mkdtemp(prefix="stage-", dir=self.sockets))  # outside hidden parents
-        jail += [f"--stage={stage}"]
-        ns = [
-            "unshare",
-            "--net",
-            "--mount",
-            "--pid",
-            "--fork",
-            "--kill-child=SIGTERM",
-            "--mount-proc",
-        ]
+        ns = ["unshare", "--net", "--mount", "--pid", "--fork", "--kill-child=SIGTERM"]
         return [*ns, "--propagation", "private", *jail, "--"]
 
 
@@ -205,13 +218,16 @@ def kernel_env(run_dir: Path, extra: dict[str, str]) -> dict[str, str]:
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(run_dir),
-        "IPYTHONDIR": str(run_dir / ".ipython"),
+        # not a folder a submission can bring (the runner never copies .dxcase/ folders): a
+        # learner's IPython startup files or kernel config do not run before the notebook
+        "IPYTHONDIR": str(run_dir / ".dxcase" / "ipython"),
         "MPLCONFIGDIR": str(run_dir / ".config" / "matplotlib"),
         "XDG_CACHE_HOME": str(run_dir / ".cache"),
         "JUPYTER_RUNTIME_DIR": str(run_dir / ".runtime"),
         "TMPDIR": str(run_dir),
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",  # HOME is the run folder: its .local/ must not shadow modules
         "MPLBACKEND": "agg",
     }
     env.update(extra)
