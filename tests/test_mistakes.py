@@ -478,8 +478,13 @@ def test_keys_are_clean_and_no_rule_matches_a_key(keys):
             tk = key.tasks[task]
             alternatives = by_index(comp, tk.alternatives)
             assert compare(comp, tk.value, tk.value, alternatives).code == "correct", task
-            for i in range(len(comp.mistakes)):
+            for i, rule in enumerate(comp.mistakes):
+                if rule.kind == "alternative":
+                    continue  # may coincide on one variant (retail q1_3[0]): silent, validate warns
                 assert not rule_matches_key(comp, i, tk.value, alternatives), f"{task}[{i}]"
+            silent = [i for i, r in enumerate(comp.mistakes) if r.kind == "alternative"
+                      and rule_matches_key(comp, i, tk.value, alternatives)]  # fmt: skip
+            assert silent in ([], [0] if (slug, task) == ("retail_demand", "q1_3") else []), task
 
 
 @pytest.mark.slow
